@@ -1,0 +1,97 @@
+//! `hal-gen CHIP.svd [-o OUT]`: the thin CLI over the `hal_gen` library.
+
+use clap::Parser;
+use hal_gen::{Config, Severity};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Generate a PAC crate (and, where peripherals are recognised, an
+/// embedded-hal 1.0 HAL) from a CMSIS-SVD file.
+#[derive(Parser, Debug)]
+#[command(name = "hal-gen", version, about)]
+struct Cli {
+    /// The SVD file to read.
+    svd: PathBuf,
+    /// Output directory; `<chip>-pac/` is written inside it.
+    #[arg(short, long, default_value = ".")]
+    out: PathBuf,
+    /// Treat every SVD repair as an error.
+    #[arg(long)]
+    strict: bool,
+    /// Overwrite output hal-gen did not create, or generated files a person edited.
+    #[arg(long)]
+    force: bool,
+    /// Directory of templates that override the built-in ones, by relative path.
+    #[arg(long, value_name = "DIR")]
+    templates: Option<PathBuf>,
+    /// Print each repair (default: a count, and the first few).
+    #[arg(short, long)]
+    verbose: bool,
+    /// Write the diagnostics as JSON to this file.
+    #[arg(long, value_name = "FILE")]
+    diagnostics_json: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config = Config {
+        strict: cli.strict,
+        force: cli.force,
+        templates_dir: cli.templates.clone(),
+        ..Config::default()
+    };
+    match run(&cli, &config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(report) => {
+            eprintln!("{report:?}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &Cli, config: &Config) -> miette::Result<()> {
+    let generated = hal_gen::generate(&cli.svd, config)?;
+    let diags = &generated.diagnostics;
+    let file = cli.svd.display();
+    const SHOWN: usize = 5;
+    for (i, d) in diags.iter().enumerate() {
+        if cli.verbose || i < SHOWN {
+            eprintln!("{file}:{d}");
+        }
+    }
+    if !cli.verbose && diags.len() > SHOWN {
+        eprintln!(
+            "… and {} more (use --verbose to see all)",
+            diags.len() - SHOWN
+        );
+    }
+    if let Some(path) = &cli.diagnostics_json {
+        let json = serde_json::to_string_pretty(diags).map_err(|e| miette::miette!("{e}"))?;
+        std::fs::write(path, json + "\n")
+            .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
+    }
+    let report =
+        hal_gen::write_output(&cli.out, &generated.files, &generated.chip.svd_file, config)?;
+    let repairs = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Repair)
+        .count();
+    let warnings = diags.len() - repairs;
+    for dir in &report.written {
+        eprintln!("wrote {}", dir.display());
+    }
+    for dir in &report.unchanged {
+        eprintln!("unchanged {}", dir.display());
+    }
+    for file in &report.kept {
+        eprintln!("kept hand-written {}", file.display());
+    }
+    let chip = &generated.chip;
+    eprintln!(
+        "{}: {} peripherals, target {}, {repairs} repair(s), {warnings} warning(s)",
+        chip.name,
+        chip.peripherals.len(),
+        chip.target.triple.unwrap_or("none (host only)"),
+    );
+    Ok(())
+}

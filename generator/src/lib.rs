@@ -1,0 +1,101 @@
+//! hal-gen: a PAC and an embedded-hal 1.0 HAL from a CMSIS-SVD file.
+//!
+//! The pipeline runs in one direction, one module a stage:
+//!
+//! ```text
+//! SVD ─► load (parse, source map) ─► repair (diagnostics) ─► model (IR)
+//!     ─► pac (svd2rust as a library, split, formatted) + render (templates)
+//!     ─► writer (temp dir + atomic swap, edit detection)
+//! ```
+//!
+//! [`generate`] runs the in-memory part; [`write_output`] puts it on disk.
+//! The `hal-gen` binary is a thin CLI over both.
+
+pub mod config;
+pub mod cross;
+pub mod diag;
+pub mod error;
+pub mod header;
+pub mod load;
+pub mod model;
+pub mod pac;
+pub mod render;
+pub mod repair;
+pub mod source_map;
+pub mod target;
+pub mod writer;
+
+pub use config::{Config, Limits};
+pub use diag::{Diagnostic, Diagnostics, Location, Severity};
+pub use error::Error;
+pub use model::Chip;
+pub use writer::{write_output, FileTree, WriteReport};
+
+use std::path::Path;
+
+/// Everything hal-gen produces for one chip, before it touches the disk.
+#[derive(Debug)]
+pub struct Generated {
+    pub chip: Chip,
+    /// Every repair and warning, in SVD order.
+    pub diagnostics: Diagnostics,
+    /// `<crate dir>/<path>` → contents, each stamped with the do-not-edit header.
+    pub files: FileTree,
+}
+
+/// Load, repair, model and emit one SVD. Nothing is written to disk.
+pub fn generate(svd_path: &Path, config: &Config) -> Result<Generated, Error> {
+    let loaded = load::load_file(svd_path, config)?;
+    generate_from(loaded, config)
+}
+
+/// The same, for SVD text already in memory (tests, fuzzing).
+pub fn generate_from_str(name: &Path, text: &str, config: &Config) -> Result<Generated, Error> {
+    let loaded = load::load_str(name, text, config)?;
+    generate_from(loaded, config)
+}
+
+fn generate_from(loaded: load::Loaded, config: &Config) -> Result<Generated, Error> {
+    let load::Loaded {
+        mut device,
+        source,
+        mut diagnostics,
+    } = loaded;
+    repair::run_all(&mut device, &source, config, &mut diagnostics)?;
+    if config.strict {
+        if let Some(first) = diagnostics.repairs().next() {
+            return Err(Error::Strict {
+                count: diagnostics.repairs().count(),
+                first: first.to_string(),
+            });
+        }
+    }
+    let chip = model::Chip::from_device(&device, &source);
+    let pac = pac::emit(&device, &chip, config)?;
+    let renderer = render::Renderer::new(config)?;
+    let repair_count = diagnostics.repairs().count();
+
+    let mut files = FileTree::new();
+    let pac_dir = chip.pac_crate_name();
+    let svd = &chip.svd_file;
+    for (path, contents) in &pac.modules {
+        let rel = format!("src/{path}");
+        files.insert(
+            format!("{pac_dir}/{rel}"),
+            header::stamp(&rel, svd, contents),
+        );
+    }
+    let crate_files =
+        renderer.pac_crate_files(&chip, &pac.features, &pac.interrupt_handlers, repair_count)?;
+    for (rel, contents) in crate_files {
+        files.insert(
+            format!("{pac_dir}/{rel}"),
+            header::stamp(&rel, svd, &contents),
+        );
+    }
+    Ok(Generated {
+        chip,
+        diagnostics,
+        files,
+    })
+}

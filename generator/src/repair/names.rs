@@ -1,0 +1,170 @@
+//! Names that cannot become Rust identifiers, or cannot be paths.
+//!
+//! svd2rust cases names but does not clean them: spaces, path separators,
+//! stray `%s`, leading digits and keywords make it emit invalid code or
+//! panic. Every element's name is cleaned here, and every change reported.
+
+use super::Ctx;
+use svd_rs::{Device, MaybeArray, RegisterCluster};
+
+/// Identifiers that stay reserved in every casing svd2rust produces.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop",
+    "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return", "self",
+    "static", "struct", "super", "trait", "true", "try", "type", "typeof", "unsafe", "unsized",
+    "use", "virtual", "where", "while", "yield", "abstract", "become",
+];
+
+/// The cleaned name, or `None` if it is fine as it is.
+pub(crate) fn clean(name: &str, is_array: bool) -> Option<String> {
+    let mut out = String::with_capacity(name.len());
+    let mut rest = name.trim();
+    let mut has_placeholder = false;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix("%s") {
+            if is_array && !has_placeholder {
+                out.push_str("%s");
+                has_placeholder = true;
+            }
+            rest = r;
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or('_');
+        rest = &rest[c.len_utf8()..];
+        match c {
+            // `[%s]` arrays: keep the placeholder, drop the brackets.
+            '[' | ']' => {}
+            c if c.is_ascii_alphanumeric() || c == '_' => out.push(c),
+            _ => {
+                if !out.ends_with('_') {
+                    out.push('_');
+                }
+            }
+        }
+    }
+    if is_array && !has_placeholder {
+        out.push_str("%s");
+    }
+    let bare = out.replace("%s", "");
+    if bare.trim_matches('_').is_empty() {
+        out = format!("UNNAMED{out}");
+    } else if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    if KEYWORDS.contains(&out.to_ascii_lowercase().as_str()) {
+        out.push('_');
+    }
+    (out != name).then_some(out)
+}
+
+fn rename(ctx: &mut Ctx, kind: &str, name: &mut String, parent: &str, is_array: bool) {
+    if let Some(new) = clean(name, is_array) {
+        let old_path = join(parent, name);
+        let new_path = join(parent, &new);
+        ctx.repair(
+            "name",
+            &old_path,
+            format!(
+                "{kind} name `{}` is not a usable identifier; renamed `{new}`",
+                name.escape_debug()
+            ),
+        );
+        ctx.renamed(new_path, &old_path, 0);
+        *name = new;
+    }
+}
+
+fn join(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}.{name}")
+    }
+}
+
+pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
+    if let Some(new) = clean(&device.name, false) {
+        ctx.repair(
+            "name",
+            &device.name.clone(),
+            format!(
+                "device name `{}` renamed `{new}`",
+                device.name.escape_debug()
+            ),
+        );
+        device.name = new;
+    }
+    let peripheral_names: Vec<(String, String)> = device
+        .peripherals
+        .iter()
+        .filter_map(|p| clean(&p.name, p.is_array()).map(|n| (p.name.clone(), n)))
+        .collect();
+    for p in &mut device.peripherals {
+        let is_array = p.is_array();
+        rename(ctx, "peripheral", &mut p.name, "", is_array);
+        if let Some(base) = &mut p.derived_from {
+            if let Some((_, new)) = peripheral_names.iter().find(|(old, _)| old == base) {
+                *base = new.clone();
+            }
+        }
+        for i in &mut p.interrupt {
+            rename(ctx, "interrupt", &mut i.name, "", false);
+        }
+        let pname = p.name.clone();
+        if let Some(regs) = p.registers.as_mut() {
+            block(regs, &pname, ctx);
+        }
+    }
+}
+
+fn block(items: &mut [RegisterCluster], prefix: &str, ctx: &mut Ctx) {
+    for item in items {
+        match item {
+            RegisterCluster::Cluster(c) => {
+                let is_array = matches!(c, MaybeArray::Array(..));
+                rename(ctx, "cluster", &mut c.name, prefix, is_array);
+                let path = join(prefix, &c.name);
+                block(&mut c.children, &path, ctx);
+            }
+            RegisterCluster::Register(r) => {
+                let is_array = matches!(r, MaybeArray::Array(..));
+                rename(ctx, "register", &mut r.name, prefix, is_array);
+                let path = join(prefix, &r.name);
+                for f in r.fields.iter_mut().flatten() {
+                    let is_array = matches!(f, MaybeArray::Array(..));
+                    rename(ctx, "field", &mut f.name, &path, is_array);
+                    let fpath = join(&path, &f.name);
+                    for set in &mut f.enumerated_values {
+                        if let Some(n) = set.name.as_mut() {
+                            if let Some(new) = clean(n, false) {
+                                ctx.repair(
+                                    "name",
+                                    &fpath,
+                                    format!(
+                                        "enumeratedValues name `{}` renamed `{new}`",
+                                        n.escape_debug()
+                                    ),
+                                );
+                                *n = new;
+                            }
+                        }
+                        for v in &mut set.values {
+                            if let Some(new) = clean(&v.name, false) {
+                                ctx.repair(
+                                    "name",
+                                    &fpath,
+                                    format!(
+                                        "enumeratedValue name `{}` renamed `{new}`",
+                                        v.name.escape_debug()
+                                    ),
+                                );
+                                v.name = new;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

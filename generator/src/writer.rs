@@ -1,0 +1,306 @@
+//! Stage 4: put generated crates on disk without losing anything.
+//!
+//! Each top-level directory (`<chip>-pac`, `<chip>-hal`) is built complete
+//! in a temporary sibling and then swapped into place with one atomic
+//! `renameat2(RENAME_EXCHANGE)`, so a reader (or a crash) sees the old tree
+//! or the new one, never a mix. A `.hal-gen.json` manifest records what
+//! hal-gen wrote; anything else in the directory is a person's and is
+//! carried over untouched. Generated files whose header hash no longer
+//! matches were edited: hal-gen refuses to replace them without `--force`.
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::header::{self, Stamp};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// `<top-level dir>/<relative path>` → contents, sorted for determinism.
+pub type FileTree = BTreeMap<String, String>;
+
+pub const MANIFEST: &str = ".hal-gen.json";
+const TMP_PREFIX: &str = ".hal-gen-tmp-";
+const OLD_PREFIX: &str = ".hal-gen-old-";
+/// Suffix of the new version of an edited file, written beside it.
+pub const NEW_SUFFIX: &str = ".hal-gen-new";
+
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+struct Manifest {
+    generator: String,
+    source: String,
+    /// Relative path → hash of the whole file as written.
+    files: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Default)]
+pub struct WriteReport {
+    /// Directories replaced with new content.
+    pub written: Vec<PathBuf>,
+    /// Directories whose content was already identical.
+    pub unchanged: Vec<PathBuf>,
+    /// Files a person added, carried over into the new tree.
+    pub kept: Vec<PathBuf>,
+}
+
+/// What regeneration would do to one directory.
+struct Plan {
+    dir: String,
+    target: PathBuf,
+    files: BTreeMap<String, String>,
+    manifest: Manifest,
+    /// Hand-written files (relative path) to carry over.
+    keep: Vec<String>,
+    unchanged: bool,
+}
+
+pub fn write_output(
+    out: &Path,
+    tree: &FileTree,
+    source: &str,
+    config: &Config,
+) -> Result<WriteReport, Error> {
+    let werr = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    if out.is_dir() {
+        clean_leftovers(out);
+    }
+    // Group by top-level directory.
+    let mut dirs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (path, contents) in tree {
+        let (dir, rel) = path.split_once('/').unwrap_or(("", path));
+        dirs.entry(dir.to_string())
+            .or_default()
+            .insert(rel.to_string(), contents.clone());
+    }
+
+    // Decide everything before writing anything.
+    let mut plans = Vec::new();
+    let mut edited = Vec::new();
+    for (dir, files) in dirs {
+        let target = out.join(&dir);
+        let manifest = Manifest {
+            generator: format!("hal-gen {}", env!("CARGO_PKG_VERSION")),
+            source: source.to_string(),
+            files: files
+                .iter()
+                .map(|(p, c)| (p.clone(), header::hash(c)))
+                .collect(),
+        };
+        let mut plan = Plan {
+            dir,
+            target,
+            files,
+            manifest,
+            keep: Vec::new(),
+            unchanged: false,
+        };
+        inspect_existing(&mut plan, plans.len(), config, &mut edited)?;
+        plans.push(plan);
+    }
+    if !edited.is_empty() {
+        // Leave the new versions beside the edited files for merging.
+        for (plan, rel) in &edited {
+            let plan: &Plan = &plans[*plan];
+            if let Some(new) = plan.files.get(rel) {
+                let beside = plan.target.join(format!("{rel}{NEW_SUFFIX}"));
+                fs::write(&beside, new).map_err(werr(&beside))?;
+            }
+        }
+        return Err(Error::Edited {
+            files: edited
+                .iter()
+                .map(|(i, rel)| out.join(&plans[*i].dir).join(rel).display().to_string())
+                .collect(),
+        });
+    }
+
+    fs::create_dir_all(out).map_err(werr(out))?;
+    let mut report = WriteReport::default();
+    for plan in plans {
+        if plan.unchanged {
+            report.unchanged.push(plan.target);
+            continue;
+        }
+        let tmp = out.join(format!("{TMP_PREFIX}{}-{}", plan.dir, std::process::id()));
+        let result = build_tree(&tmp, &plan).and_then(|kept| {
+            swap_into_place(out, &tmp, &plan)?;
+            Ok(kept)
+        });
+        match result {
+            Ok(kept) => {
+                report.kept.extend(kept);
+                report.written.push(plan.target);
+            }
+            Err(e) => {
+                let _ = fs::remove_dir_all(&tmp);
+                return Err(e);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Check an existing output directory: is it ours, what was edited, what
+/// did a person add, and is regeneration a no-op?
+fn inspect_existing(
+    plan: &mut Plan,
+    plan_index: usize,
+    config: &Config,
+    edited: &mut Vec<(usize, String)>,
+) -> Result<(), Error> {
+    let target = &plan.target;
+    if !target.exists() {
+        return Ok(());
+    }
+    let manifest_path = target.join(MANIFEST);
+    let old: Option<Manifest> = fs::read_to_string(&manifest_path)
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok());
+    let Some(old) = old.filter(|_| target.is_dir()) else {
+        if config.force {
+            return Ok(());
+        }
+        return Err(Error::ForeignOutput {
+            path: target.clone(),
+        });
+    };
+    let mut on_disk = Vec::new();
+    walk(target, target, &mut on_disk);
+    let mut any_edit = false;
+    for rel in on_disk {
+        if rel == MANIFEST || rel.ends_with(NEW_SUFFIX) {
+            continue;
+        }
+        let Some(recorded) = old.files.get(&rel) else {
+            plan.keep.push(rel);
+            continue;
+        };
+        let contents = fs::read_to_string(target.join(&rel)).unwrap_or_default();
+        let changed = match header::check(&contents) {
+            Stamp::Intact => false,
+            Stamp::Edited => true,
+            Stamp::None => &header::hash(&contents) != recorded,
+        };
+        if changed {
+            any_edit = true;
+            if !config.force {
+                edited.push((plan_index, rel));
+            }
+        }
+    }
+    // A person's file where hal-gen now wants to write one.
+    for rel in &plan.keep {
+        if plan.files.contains_key(rel) && !config.force {
+            edited.push((plan_index, rel.clone()));
+        }
+    }
+    plan.keep.retain(|rel| !plan.files.contains_key(rel));
+    plan.unchanged = !any_edit && old == plan.manifest;
+    Ok(())
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            walk(root, &path, out);
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            out.push(rel.to_string_lossy().replace('\\', "/"));
+        }
+    }
+}
+
+fn build_tree(tmp: &Path, plan: &Plan) -> Result<Vec<PathBuf>, Error> {
+    let werr = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Write { path, source }
+    };
+    let _ = fs::remove_dir_all(tmp);
+    fs::create_dir_all(tmp).map_err(werr(tmp))?;
+    for (rel, contents) in &plan.files {
+        let path = tmp.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(werr(parent))?;
+        }
+        fs::write(&path, contents).map_err(werr(&path))?;
+    }
+    let manifest =
+        serde_json::to_string_pretty(&plan.manifest).expect("manifest serialises") + "\n";
+    let mpath = tmp.join(MANIFEST);
+    fs::write(&mpath, manifest).map_err(werr(&mpath))?;
+    let mut kept = Vec::new();
+    for rel in &plan.keep {
+        let (from, to) = (plan.target.join(rel), tmp.join(rel));
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent).map_err(werr(parent))?;
+        }
+        fs::copy(&from, &to).map_err(werr(&to))?;
+        kept.push(from);
+    }
+    Ok(kept)
+}
+
+/// Replace `plan.target` with `tmp` atomically where the OS allows.
+fn swap_into_place(out: &Path, tmp: &Path, plan: &Plan) -> Result<(), Error> {
+    let target = &plan.target;
+    let werr = |source| Error::Write {
+        path: target.clone(),
+        source,
+    };
+    if !target.exists() {
+        return fs::rename(tmp, target).map_err(werr);
+    }
+    let exchanged = rustix::fs::renameat_with(
+        rustix::fs::CWD,
+        tmp,
+        rustix::fs::CWD,
+        target,
+        rustix::fs::RenameFlags::EXCHANGE,
+    );
+    let old = match exchanged {
+        // tmp now holds the old tree.
+        Ok(()) => tmp.to_path_buf(),
+        Err(_) => {
+            // No RENAME_EXCHANGE on this filesystem: two renames. A crash
+            // between them leaves the old tree under OLD_PREFIX, and the
+            // next run puts it back before doing anything else.
+            let old = out.join(format!("{OLD_PREFIX}{}-{}", plan.dir, std::process::id()));
+            fs::rename(target, &old).map_err(werr)?;
+            fs::rename(tmp, target).map_err(werr)?;
+            old
+        }
+    };
+    fs::remove_dir_all(&old).map_err(werr)
+}
+
+/// Tidy up after a killed run: a temporary tree is never live output and is
+/// removed; an old tree whose live directory is missing (a crash between
+/// the two fallback renames) is put back.
+fn clean_leftovers(out: &Path) {
+    let Ok(entries) = fs::read_dir(out) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with(TMP_PREFIX) {
+            let _ = fs::remove_dir_all(entry.path());
+        } else if let Some(rest) = name.strip_prefix(OLD_PREFIX) {
+            let dir = rest.rsplit_once('-').map_or(rest, |(d, _pid)| d);
+            let live = out.join(dir);
+            if live.exists() {
+                let _ = fs::remove_dir_all(entry.path());
+            } else {
+                let _ = fs::rename(entry.path(), live);
+            }
+        }
+    }
+}
