@@ -1,1 +1,39 @@
-fn main() {}
+//! `cargo xtask`: the project's own automation. The product logic lives in
+//! the `hal-gen` library; this only drives it over corpora, benches and CI.
+
+mod corpus;
+mod cross;
+mod fetch;
+mod report;
+mod util;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Fetch the cmsis-svd 0.4 corpus (490 SVDs) into .cache/ and verify it.
+    Fetch,
+    /// Run hal-gen over the corpus, in parallel, and write a report.
+    Corpus(corpus::Args),
+    /// Merge shard reports written by `corpus --shard K/N`.
+    CorpusMerge(corpus::MergeArgs),
+    /// Build generated PACs for their thumb target (rustup target or Debian build-std).
+    Cross(cross::Args),
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Fetch => fetch::corpus_dir().map(|dir| println!("{}", dir.display())),
+        Command::Corpus(args) => corpus::run(args),
+        Command::CorpusMerge(args) => corpus::merge(args),
+        Command::Cross(args) => cross::run(args),
+    }
+}

@@ -1,7 +1,54 @@
 //! Device-level properties svd2rust relies on.
 
 use super::Ctx;
-use svd_rs::Device;
+use serde::Deserialize;
+use svd_rs::{Cpu, Device, Endian, ValidateLevel};
+
+const CORE_TABLE: &str = include_str!("../../data/cores.toml");
+
+#[derive(Deserialize)]
+struct CoreTable {
+    core: Vec<CoreEntry>,
+}
+
+#[derive(Deserialize)]
+struct CoreEntry {
+    prefix: String,
+    core: String,
+    #[serde(default)]
+    fpu: bool,
+    nvic_prio_bits: u32,
+    source: String,
+}
+
+/// The core of a CPU-less chip, from `data/cores.toml`.
+fn core_for(device_name: &str) -> Option<(Cpu, String)> {
+    // Compiled-in data, parsed by a unit test: it cannot fail at run time.
+    let table: CoreTable = toml::from_str(CORE_TABLE).expect("data/cores.toml is valid");
+    let name = device_name.to_ascii_uppercase();
+    let entry = table.core.into_iter().find(|e| name.starts_with(&e.prefix.to_ascii_uppercase()))?;
+    let cpu = Cpu::builder()
+        .name(entry.core)
+        .revision("r0p0".into())
+        .endian(Endian::Little)
+        .mpu_present(false)
+        .fpu_present(entry.fpu)
+        .nvic_priority_bits(entry.nvic_prio_bits)
+        .has_vendor_systick(false)
+        .build(ValidateLevel::Disabled)
+        .ok()?;
+    Some((cpu, entry.source))
+}
+
+#[cfg(test)]
+#[test]
+fn core_table_parses_and_matches() {
+    let (cpu, _) = core_for("STM32F030").unwrap();
+    assert_eq!(cpu.name, "CM0");
+    let (cpu, _) = core_for("MB9B560R").unwrap();
+    assert!(cpu.fpu_present);
+    assert!(core_for("NOTACHIP").is_none());
+}
 
 pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
     if device.address_unit_bits != 8 {
@@ -21,6 +68,24 @@ pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
             &device.name.clone(),
             format!("width was {was}, set to 32"),
         );
+    }
+    if device.cpu.is_none() {
+        let name = device.name.clone();
+        match core_for(&name) {
+            Some((cpu, source)) => {
+                ctx.repair(
+                    "cpu-from-table",
+                    &name,
+                    format!("no <cpu>; core {} (fpu: {}) from hal-gen's core table: {source}", cpu.name, cpu.fpu_present),
+                );
+                device.cpu = Some(cpu);
+            }
+            None => ctx.warn(
+                "cpu-unknown",
+                &name,
+                "no <cpu> and the chip is not in hal-gen's core table; assuming Cortex-M3 (thumbv7m-none-eabi)",
+            ),
+        }
     }
     if device.name.trim().is_empty() {
         device.name = "chip".into();

@@ -18,6 +18,17 @@ const KEYWORDS: &[&str] = &[
 
 /// The cleaned name, or `None` if it is fine as it is.
 pub(crate) fn clean(name: &str, is_array: bool) -> Option<String> {
+    clean_with(name, is_array, true)
+}
+
+/// Enumerated value names: svd2rust already prefixes a leading digit with
+/// `_` and escapes keywords for them, and `1_BIT`-style names are so common
+/// (a million in the corpus) that reporting each would drown the real repairs.
+fn clean_value(name: &str) -> Option<String> {
+    clean_with(name, false, false)
+}
+
+fn clean_with(name: &str, is_array: bool, identifier_rules: bool) -> Option<String> {
     let mut out = String::with_capacity(name.len());
     let mut rest = name.trim();
     let mut has_placeholder = false;
@@ -49,10 +60,10 @@ pub(crate) fn clean(name: &str, is_array: bool) -> Option<String> {
     let bare = out.replace("%s", "");
     if bare.trim_matches('_').is_empty() {
         out = format!("UNNAMED{out}");
-    } else if out.starts_with(|c: char| c.is_ascii_digit()) {
+    } else if identifier_rules && out.starts_with(|c: char| c.is_ascii_digit()) {
         out.insert(0, '_');
     }
-    if KEYWORDS.contains(&out.to_ascii_lowercase().as_str()) {
+    if identifier_rules && KEYWORDS.contains(&out.to_ascii_lowercase().as_str()) {
         out.push('_');
     }
     (out != name).then_some(out)
@@ -150,7 +161,7 @@ fn block(items: &mut [RegisterCluster], prefix: &str, ctx: &mut Ctx) {
                             }
                         }
                         for v in &mut set.values {
-                            if let Some(new) = clean(&v.name, false) {
+                            if let Some(new) = clean_value(&v.name) {
                                 ctx.repair(
                                     "name",
                                     &fpath,

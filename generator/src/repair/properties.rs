@@ -70,13 +70,24 @@ pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
         let access = match props.access {
             Some(a) => a,
             None => {
+                // Infer from the fields when they all agree: a register of
+                // read-only fields is read-only, not writable.
+                let field_access: Vec<Access> =
+                    r.fields.iter().flatten().filter_map(|f| f.access).collect();
+                let inferred = match field_access.first() {
+                    Some(&first) if field_access.iter().all(|&a| a == first) => first,
+                    _ => Access::ReadWrite,
+                };
                 ctx.repair(
                     "missing-access",
                     path,
-                    "no <access> here or inherited; set to read-write",
+                    format!(
+                        "no <access> here or inherited; set to {} (from its fields)",
+                        inferred.as_str()
+                    ),
                 );
-                props.access = Some(Access::ReadWrite);
-                Access::ReadWrite
+                r.properties.access = Some(inferred);
+                inferred
             }
         };
 

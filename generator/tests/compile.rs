@@ -1,0 +1,103 @@
+//! The generated PAC crates compile: `cargo check --features all` on each
+//! fixture's crate, written to a temporary directory.
+//!
+//! All checks share `target/fixture-check` in the workspace, so the
+//! dependencies (cortex-m, vcell, …) are built once and reruns take a few
+//! seconds. Crates are checked one after another, never in parallel.
+
+mod common;
+
+use hal_gen::Config;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Fixtures whose PAC does not compile yet, because of a generator bug.
+/// Each stays covered by an ignored test below until it is fixed.
+const KNOWN_BROKEN: &[&str] = &["leading_digit.svd"];
+
+fn target_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the generator lives in the workspace")
+        .join("target/fixture-check")
+}
+
+/// Generate `fixture` below `out` and return the PAC crate directory.
+fn write_crate(fixture: &str, out: &Path) -> PathBuf {
+    let generated = common::generate_ok(fixture);
+    hal_gen::write_output(
+        out,
+        &generated.files,
+        &generated.chip.svd_file,
+        &Config::default(),
+    )
+    .unwrap_or_else(|e| panic!("{fixture}: {e}"));
+    out.join(generated.chip.pac_crate_name())
+}
+
+/// `cargo check --features all` on one crate; the failure message carries
+/// cargo's stderr.
+fn cargo_check(crate_dir: &Path) -> Result<(), String> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .arg("check")
+        .arg("--quiet")
+        .arg("--features")
+        .arg("all")
+        .arg("--manifest-path")
+        .arg(crate_dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir())
+        // Diagnostics without colour, so they read well in the test output.
+        .env("CARGO_TERM_COLOR", "never")
+        .output()
+        .expect("cargo runs");
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
+}
+
+fn check_fixtures(fixtures: &[String]) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    for fixture in fixtures {
+        let out = dir.path().join(fixture.trim_end_matches(".svd"));
+        let crate_dir = write_crate(fixture, &out);
+        let started = std::time::Instant::now();
+        match cargo_check(&crate_dir) {
+            Ok(()) => eprintln!("{fixture}: cargo check ok in {:.1?}", started.elapsed()),
+            Err(stderr) => {
+                eprintln!("{fixture}: cargo check FAILED:\n{stderr}");
+                failures.push(fixture.clone());
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "cargo check failed for {failures:?} (their stderr is printed above)"
+    );
+}
+
+/// minimal.svd and array.svd first (the brief's two), then every other
+/// fixture that is expected to compile.
+#[test]
+fn generated_pacs_pass_cargo_check() {
+    let mut fixtures = vec!["minimal.svd".to_string(), "array.svd".to_string()];
+    for f in common::all_fixtures() {
+        if !fixtures.contains(&f) && !KNOWN_BROKEN.contains(&f.as_str()) {
+            fixtures.push(f);
+        }
+    }
+    check_fixtures(&fixtures);
+}
+
+/// Generator bug: names.rs makes `3STATE` into `_3STATE` and `1WIRE` into
+/// `_1WIRE`; svd2rust then emits `pub type _3state` and `pub mod _3state`
+/// side by side (E0428, E0391).
+#[test]
+#[ignore = "generator bug: a leading-digit register or peripheral name does not compile"]
+fn leading_digit_pac_passes_cargo_check() {
+    check_fixtures(&["leading_digit.svd".to_string()]);
+}

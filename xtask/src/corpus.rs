@@ -1,0 +1,241 @@
+//! `cargo xtask corpus`: hal-gen over every SVD of the corpus.
+//!
+//! Generation runs in parallel (rayon). `--check` then runs `cargo check`
+//! on each generated PAC, two at a time, each worker with its own shared
+//! target dir so dependencies build once per worker.
+
+use crate::report::{ChipResult, CheckResult, Report, Status};
+use crate::util;
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::Instant;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Also `cargo check --features all` every generated PAC.
+    #[arg(long)]
+    check: bool,
+    /// Only this shard of the sorted SVD list, 1-based: `--shard 2/4`.
+    #[arg(long, value_parser = parse_shard)]
+    shard: Option<(usize, usize)>,
+    /// Generation threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Parallel `cargo check` workers.
+    #[arg(long, default_value_t = 2)]
+    check_jobs: usize,
+    /// Only SVDs whose `Vendor/file` path contains this.
+    #[arg(long)]
+    filter: Option<String>,
+    /// Where the report goes (default: docs/corpus, or .cache/corpus-shards for a shard).
+    #[arg(long)]
+    report_dir: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+pub struct MergeArgs {
+    /// Shard report JSON files.
+    files: Vec<PathBuf>,
+    #[arg(long)]
+    report_dir: Option<PathBuf>,
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (k, n) = s.split_once('/').ok_or("expected K/N")?;
+    let (k, n): (usize, usize) = (k.parse().map_err(|_| "bad K")?, n.parse().map_err(|_| "bad N")?);
+    if n == 0 || k == 0 || k > n {
+        return Err("need 1 <= K <= N".into());
+    }
+    Ok((k, n))
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let data = crate::fetch::corpus_dir()?;
+    let mut svds = crate::fetch::list(&data)?;
+    if args.filter.is_none() && args.shard.is_none() && svds.len() != crate::fetch::EXPECTED_SVDS {
+        bail!("expected {} SVDs in {}, found {}", crate::fetch::EXPECTED_SVDS, data.display(), svds.len());
+    }
+    if let Some(f) = &args.filter {
+        svds.retain(|(v, p)| format!("{v}/{}", p.file_name().unwrap_or_default().to_string_lossy()).contains(f.as_str()));
+    }
+    if let Some((k, n)) = args.shard {
+        svds = svds.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, s)| s).collect();
+    }
+    let out_root = util::cache().join("corpus-out");
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+
+    eprintln!("generating {} SVDs on {threads} thread(s) …", svds.len());
+    let started = Instant::now();
+    let bar = progress(svds.len() as u64, "generate");
+    let mut results: Vec<ChipResult> = pool.install(|| {
+        svds.par_iter()
+            .map(|(vendor, path)| {
+                bar.set_message(path.file_name().unwrap_or_default().to_string_lossy().into_owned());
+                let r = generate_one(vendor, path, &out_root);
+                bar.inc(1);
+                r
+            })
+            .collect()
+    });
+    bar.finish_and_clear();
+    let generation_wall_s = started.elapsed().as_secs_f64();
+    eprintln!("generated in {generation_wall_s:.1} s");
+
+    if args.check {
+        check_all(&mut results, args.check_jobs.max(1))?;
+    }
+
+    let report = Report::new(results, args.check, generation_wall_s, threads, args.shard);
+    let dir = match (&args.report_dir, args.shard) {
+        (Some(d), _) => d.clone(),
+        (None, Some(_)) => util::cache().join("corpus-shards"),
+        (None, None) if args.filter.is_some() => util::cache().join("corpus-report"),
+        (None, None) => util::root().join("docs/corpus"),
+    };
+    let name = match args.shard {
+        Some((k, n)) => format!("shard-{k}-of-{n}"),
+        None => "report".into(),
+    };
+    report.write(&dir, &name)?;
+    eprint!("{}", report.summary_text());
+    Ok(())
+}
+
+pub fn merge(args: MergeArgs) -> Result<()> {
+    let mut reports = Vec::new();
+    for f in &args.files {
+        let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        reports.push(serde_json::from_str::<Report>(&text).with_context(|| format!("parsing {}", f.display()))?);
+    }
+    let merged = Report::merge(reports)?;
+    let dir = args.report_dir.unwrap_or_else(|| util::root().join("docs/corpus"));
+    merged.write(&dir, "report")?;
+    eprint!("{}", merged.summary_text());
+    Ok(())
+}
+
+fn progress(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(&format!("{what} [{{bar:40}}] {{pos}}/{{len}} {{elapsed}} {{msg}}"))
+            .expect("static template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+fn generate_one(vendor: &str, path: &Path, out_root: &Path) -> ChipResult {
+    let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+    let out = out_root.join(vendor).join(&stem);
+    let config = hal_gen::Config { force: true, ..Default::default() };
+    let started = Instant::now();
+    // A panic is a bug to report, not a reason to lose the whole run.
+    let outcome = std::panic::catch_unwind(|| {
+        let generated = hal_gen::generate(path, &config)?;
+        hal_gen::write_output(&out, &generated.files, &generated.chip.svd_file, &config)?;
+        Ok::<_, hal_gen::Error>(generated)
+    });
+    let gen_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let mut r = ChipResult::new(vendor, &file, gen_ms);
+    match outcome {
+        Ok(Ok(g)) => {
+            r.status = Status::Generated;
+            r.chip = Some(g.chip.name.clone());
+            r.target = g.chip.target.triple.map(str::to_string);
+            r.peripherals = g.chip.peripherals.len();
+            r.repairs = g.diagnostics.repairs().count();
+            r.warnings = g.diagnostics.len() - r.repairs;
+            let mut codes = std::collections::BTreeMap::new();
+            for d in g.diagnostics.iter() {
+                *codes.entry(d.code.to_string()).or_insert(0usize) += 1;
+            }
+            r.repair_codes = codes;
+            r.pac_dir = Some(out.join(g.chip.pac_crate_name()));
+        }
+        Ok(Err(e)) => {
+            r.status = Status::Failed;
+            r.error = Some(first_line(&e.to_string()));
+        }
+        Err(panic) => {
+            r.status = Status::Panicked;
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            r.error = Some(format!("panic: {msg}"));
+        }
+    }
+    r
+}
+
+fn first_line(s: &str) -> String {
+    let line = s.lines().next().unwrap_or_default();
+    // Drop the absolute cache path so reports are the same on every machine.
+    match line.find("/data/") {
+        Some(i) => line[i + "/data/".len()..].to_string(),
+        None => line.to_string(),
+    }
+}
+
+fn check_all(results: &mut [ChipResult], jobs: usize) -> Result<()> {
+    let todo: Vec<usize> = (0..results.len()).filter(|&i| results[i].pac_dir.is_some()).collect();
+    eprintln!("cargo check of {} PACs, {jobs} at a time …", todo.len());
+    let bar = progress(todo.len() as u64, "check");
+    let queue = Mutex::new(todo.into_iter());
+    let done = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for worker in 0..jobs {
+            let (queue, done, bar, results) = (&queue, &done, &bar, &*results);
+            s.spawn(move || {
+                let target_dir = util::cache().join(format!("corpus-target/w{worker}"));
+                loop {
+                    let Some(i) = queue.lock().expect("queue").next() else { break };
+                    let dir = results[i].pac_dir.clone().expect("filtered");
+                    bar.set_message(results[i].file.clone());
+                    let check = check_one(&dir, &target_dir);
+                    done.lock().expect("done").push((i, check));
+                    bar.inc(1);
+                }
+            });
+        }
+    });
+    bar.finish_and_clear();
+    for (i, check) in done.into_inner().expect("done") {
+        results[i].check = Some(check);
+    }
+    Ok(())
+}
+
+fn check_one(pac: &Path, target_dir: &Path) -> CheckResult {
+    let started = Instant::now();
+    let out = Command::new("cargo")
+        .args(["check", "--quiet", "--features", "all", "--message-format", "short"])
+        .arg("--manifest-path")
+        .arg(pac.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
+        .env("CARGO_TERM_COLOR", "never")
+        .output();
+    let seconds = started.elapsed().as_secs_f64();
+    match out {
+        Ok(o) if o.status.success() => CheckResult { passed: true, seconds, error: None },
+        Ok(o) => {
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).take(3).collect();
+            let error = errors.join(" | ");
+            let error = match error.find("/src/") {
+                Some(i) => error[i + 1..].to_string(),
+                None => error,
+            };
+            CheckResult { passed: false, seconds, error: Some(error.chars().take(400).collect()) }
+        }
+        Err(e) => CheckResult { passed: false, seconds, error: Some(format!("could not run cargo: {e}")) },
+    }
+}
