@@ -66,7 +66,7 @@ fn generate_from(loaded: load::Loaded, config: &Config) -> Result<Generated, Err
         if let Some(first) = diagnostics.repairs().next() {
             return Err(Error::Strict {
                 count: diagnostics.repairs().count(),
-                first: first.to_string(),
+                first: format!("{}:{first}", source.file),
             });
         }
     }

@@ -74,7 +74,12 @@ pub fn load_str(path: &Path, text: &str, config: &Config) -> Result<Loaded, Erro
     };
     let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| {
         let pos = e.pos();
-        let offset = offset_of(text, pos.row, pos.col);
+        // roxmltree gives no position for these; point where the problem is.
+        let offset = match e {
+            roxmltree::Error::UnclosedRootNode | roxmltree::Error::UnexpectedEndOfStream => text.len(),
+            roxmltree::Error::DtdDetected => text.find("<!DOCTYPE").unwrap_or(0),
+            _ => offset_of(text, pos.row, pos.col),
+        };
         let message = match e {
             roxmltree::Error::DtdDetected => {
                 "the file has a DTD (<!DOCTYPE>); SVD files must not, and hal-gen does not expand entities".to_string()

@@ -5,7 +5,7 @@
 
 use crate::source_map::SourceMap;
 use crate::target::TargetInfo;
-use heck::{ToKebabCase, ToSnakeCase};
+use heck::ToKebabCase;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use svd_rs::Device;
@@ -47,7 +47,7 @@ impl Chip {
             .iter()
             .map(|p| PeripheralInstance {
                 name: p.name.clone(),
-                feature: p.name.to_snake_case(),
+                feature: feature_name(&p.name),
                 base_address: p.base_address,
                 group: p.group_name.clone(),
                 description: p.description.as_deref().map(clean_text),
@@ -66,7 +66,7 @@ impl Chip {
             .map(|f| f.to_string_lossy().into_owned())
             .unwrap_or_default();
         Self {
-            slug: device.name.to_kebab_case(),
+            slug: slug(&device.name),
             name: device.name.clone(),
             vendor: device.vendor.clone(),
             version: device.version.clone(),
@@ -84,6 +84,30 @@ impl Chip {
 
     pub fn hal_crate_name(&self) -> String {
         format!("{}-hal", self.slug)
+    }
+}
+
+/// Kebab-case, ASCII alphanumerics and `-` only: it names directories.
+fn slug(name: &str) -> String {
+    let kebab: String = name
+        .to_kebab_case()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let trimmed = kebab.trim_matches('-');
+    if trimmed.is_empty() {
+        "chip".into()
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// The cargo feature svd2rust gates a peripheral on.
+pub fn feature_name(peripheral: &str) -> String {
+    let formats = svd2rust::config::IdentFormats::default_theme();
+    match formats.get("peripheral_feature") {
+        Some(format) => format.apply(peripheral).into_owned(),
+        None => peripheral.to_ascii_lowercase(),
     }
 }
 

@@ -7,7 +7,6 @@
 use crate::config::Config;
 use crate::error::Error;
 use crate::model::Chip;
-use heck::ToSnakeCase;
 use minijinja::{Environment, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -157,14 +156,14 @@ pub fn pac_context(
         .iter()
         .map(|p| (p.feature.clone(), p))
         .collect();
-    let features = features
+    let feature_contexts = features
         .iter()
         .map(|f| FeatureContext {
             name: f.clone(),
             base: feature_of
                 .get(f)
                 .and_then(|p| p.derived_from.as_deref())
-                .map(|b| b.to_snake_case())
+                .map(crate::model::feature_name)
                 .filter(|b| features.contains(b) && b != f),
         })
         .collect();
@@ -179,12 +178,14 @@ pub fn pac_context(
         target_triple: chip.target.triple,
         target_assumed: chip.target.assumed,
         has_rt: chip.target.has_rt(),
-        features,
+        features: feature_contexts,
         interrupts: interrupts.to_vec(),
         memory: memory_for(chip),
+        // Peripherals without registers get no module, so no feature either.
         peripherals: chip
             .peripherals
             .iter()
+            .filter(|p| features.contains(&p.feature))
             .map(|p| PeripheralContext {
                 name: p.name.clone(),
                 feature: p.feature.clone(),

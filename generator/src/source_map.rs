@@ -8,6 +8,9 @@
 use crate::diag::Location;
 use std::collections::HashMap;
 
+/// The key of the `<device>` element itself.
+pub const DEVICE: &str = "";
+
 #[derive(Debug, Default)]
 pub struct SourceMap {
     /// Display name of the SVD file.
@@ -68,6 +71,7 @@ impl SourceMap {
         max_depth: usize,
     ) -> Result<Census, (usize, String)> {
         let mut census = Census::default();
+        self.record(DEVICE.to_string(), device.range().start);
         let Some(peripherals) = child(device, "peripherals") else {
             return Ok(census);
         };

@@ -96,7 +96,6 @@ fn truncated_svd() {
 /// stream"; load.rs passes its placeholder 1:1 on instead of pointing at
 /// the end of the text (or the unclosed element).
 #[test]
-#[ignore = "generator bug: a truncated file is reported at 1:1, not where it ends"]
 fn truncated_svd_points_at_the_end() {
     let dir = tempfile::tempdir().unwrap();
     let (path, half) = truncated_minimal(dir.path());
@@ -271,7 +270,6 @@ fn doctype_with_entities_is_refused() {
 /// roxmltree gives no position for `DtdDetected`; load.rs reports 1:1
 /// rather than the `<!DOCTYPE` line.
 #[test]
-#[ignore = "generator bug: a DTD is reported at 1:1, not at <!DOCTYPE"]
 fn doctype_error_points_at_the_doctype() {
     let dir = tempfile::tempdir().unwrap();
     let text = "<?xml version=\"1.0\"?>\n<!DOCTYPE device [\n  <!ENTITY a \"x\">\n]>\n<device/>\n";

@@ -11,10 +11,6 @@ use hal_gen::Config;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Fixtures whose PAC does not compile yet, because of a generator bug.
-/// Each stays covered by an ignored test below until it is fixed.
-const KNOWN_BROKEN: &[&str] = &["leading_digit.svd"];
-
 fn target_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -86,18 +82,9 @@ fn check_fixtures(fixtures: &[String]) {
 fn generated_pacs_pass_cargo_check() {
     let mut fixtures = vec!["minimal.svd".to_string(), "array.svd".to_string()];
     for f in common::all_fixtures() {
-        if !fixtures.contains(&f) && !KNOWN_BROKEN.contains(&f.as_str()) {
+        if !fixtures.contains(&f) {
             fixtures.push(f);
         }
     }
     check_fixtures(&fixtures);
-}
-
-/// Generator bug: names.rs makes `3STATE` into `_3STATE` and `1WIRE` into
-/// `_1WIRE`; svd2rust then emits `pub type _3state` and `pub mod _3state`
-/// side by side (E0428, E0391).
-#[test]
-#[ignore = "generator bug: a leading-digit register or peripheral name does not compile"]
-fn leading_digit_pac_passes_cargo_check() {
-    check_fixtures(&["leading_digit.svd".to_string()]);
 }

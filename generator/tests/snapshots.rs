@@ -183,7 +183,6 @@ fn features_are_consistent() {
 /// * model.rs cases `_1WIRE` with heck (`1wire`), svd2rust keeps the
 ///   underscore (`_1wire`).
 #[test]
-#[ignore = "generator bug: README lists features of peripherals svd2rust did not generate"]
 fn readme_lists_only_features_that_exist() {
     for fixture in README_FEATURE_BUG {
         let generated = common::generate_ok(fixture);

@@ -4,7 +4,7 @@
 //! on each generated PAC, two at a time, each worker with its own shared
 //! target dir so dependencies build once per worker.
 
-use crate::report::{ChipResult, CheckResult, Report, Status};
+use crate::report::{CheckResult, ChipResult, Report, Status};
 use crate::util;
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -31,6 +31,9 @@ pub struct Args {
     /// Only SVDs whose `Vendor/file` path contains this.
     #[arg(long)]
     filter: Option<String>,
+    /// Fail unless every SVD generates (CI).
+    #[arg(long)]
+    expect_all: bool,
     /// Where the report goes (default: docs/corpus, or .cache/corpus-shards for a shard).
     #[arg(long)]
     report_dir: Option<PathBuf>,
@@ -46,7 +49,10 @@ pub struct MergeArgs {
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     let (k, n) = s.split_once('/').ok_or("expected K/N")?;
-    let (k, n): (usize, usize) = (k.parse().map_err(|_| "bad K")?, n.parse().map_err(|_| "bad N")?);
+    let (k, n): (usize, usize) = (
+        k.parse().map_err(|_| "bad K")?,
+        n.parse().map_err(|_| "bad N")?,
+    );
     if n == 0 || k == 0 || k > n {
         return Err("need 1 <= K <= N".into());
     }
@@ -57,17 +63,37 @@ pub fn run(args: Args) -> Result<()> {
     let data = crate::fetch::corpus_dir()?;
     let mut svds = crate::fetch::list(&data)?;
     if args.filter.is_none() && args.shard.is_none() && svds.len() != crate::fetch::EXPECTED_SVDS {
-        bail!("expected {} SVDs in {}, found {}", crate::fetch::EXPECTED_SVDS, data.display(), svds.len());
+        bail!(
+            "expected {} SVDs in {}, found {}",
+            crate::fetch::EXPECTED_SVDS,
+            data.display(),
+            svds.len()
+        );
     }
     if let Some(f) = &args.filter {
-        svds.retain(|(v, p)| format!("{v}/{}", p.file_name().unwrap_or_default().to_string_lossy()).contains(f.as_str()));
+        svds.retain(|(v, p)| {
+            format!(
+                "{v}/{}",
+                p.file_name().unwrap_or_default().to_string_lossy()
+            )
+            .contains(f.as_str())
+        });
     }
     if let Some((k, n)) = args.shard {
-        svds = svds.into_iter().enumerate().filter(|(i, _)| i % n == k - 1).map(|(_, s)| s).collect();
+        svds = svds
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, s)| s)
+            .collect();
     }
     let out_root = util::cache().join("corpus-out");
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
 
     eprintln!("generating {} SVDs on {threads} thread(s) …", svds.len());
     let started = Instant::now();
@@ -75,7 +101,12 @@ pub fn run(args: Args) -> Result<()> {
     let mut results: Vec<ChipResult> = pool.install(|| {
         svds.par_iter()
             .map(|(vendor, path)| {
-                bar.set_message(path.file_name().unwrap_or_default().to_string_lossy().into_owned());
+                bar.set_message(
+                    path.file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
                 let r = generate_one(vendor, path, &out_root);
                 bar.inc(1);
                 r
@@ -94,7 +125,9 @@ pub fn run(args: Args) -> Result<()> {
     let dir = match (&args.report_dir, args.shard) {
         (Some(d), _) => d.clone(),
         (None, Some(_)) => util::cache().join("corpus-shards"),
-        (None, None) if args.filter.is_some() => util::cache().join("corpus-report"),
+        (None, None) if args.filter.is_some() || args.expect_all => {
+            util::cache().join("corpus-report")
+        }
         (None, None) => util::root().join("docs/corpus"),
     };
     let name = match args.shard {
@@ -103,17 +136,31 @@ pub fn run(args: Args) -> Result<()> {
     };
     report.write(&dir, &name)?;
     eprint!("{}", report.summary_text());
+    let t = &report.totals;
+    if args.expect_all && (t.failed > 0 || t.compiled < t.checked) {
+        bail!(
+            "{} SVD(s) failed to generate, {} PAC(s) failed to compile",
+            t.failed,
+            t.checked - t.compiled
+        );
+    }
     Ok(())
 }
 
 pub fn merge(args: MergeArgs) -> Result<()> {
     let mut reports = Vec::new();
     for f in &args.files {
-        let text = std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
-        reports.push(serde_json::from_str::<Report>(&text).with_context(|| format!("parsing {}", f.display()))?);
+        let text =
+            std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
+        reports.push(
+            serde_json::from_str::<Report>(&text)
+                .with_context(|| format!("parsing {}", f.display()))?,
+        );
     }
     let merged = Report::merge(reports)?;
-    let dir = args.report_dir.unwrap_or_else(|| util::root().join("docs/corpus"));
+    let dir = args
+        .report_dir
+        .unwrap_or_else(|| util::root().join("docs/corpus"));
     merged.write(&dir, "report")?;
     eprint!("{}", merged.summary_text());
     Ok(())
@@ -122,18 +169,31 @@ pub fn merge(args: MergeArgs) -> Result<()> {
 fn progress(len: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(len);
     bar.set_style(
-        ProgressStyle::with_template(&format!("{what} [{{bar:40}}] {{pos}}/{{len}} {{elapsed}} {{msg}}"))
-            .expect("static template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(&format!(
+            "{what} [{{bar:40}}] {{pos}}/{{len}} {{elapsed}} {{msg}}"
+        ))
+        .expect("static template")
+        .progress_chars("=> "),
     );
     bar
 }
 
 fn generate_one(vendor: &str, path: &Path, out_root: &Path) -> ChipResult {
-    let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
-    let stem = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
+    let file = path
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let stem = path
+        .file_stem()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
     let out = out_root.join(vendor).join(&stem);
-    let config = hal_gen::Config { force: true, ..Default::default() };
+    let config = hal_gen::Config {
+        force: true,
+        ..Default::default()
+    };
     let started = Instant::now();
     // A panic is a bug to report, not a reason to lose the whole run.
     let outcome = std::panic::catch_unwind(|| {
@@ -185,7 +245,9 @@ fn first_line(s: &str) -> String {
 }
 
 fn check_all(results: &mut [ChipResult], jobs: usize) -> Result<()> {
-    let todo: Vec<usize> = (0..results.len()).filter(|&i| results[i].pac_dir.is_some()).collect();
+    let todo: Vec<usize> = (0..results.len())
+        .filter(|&i| results[i].pac_dir.is_some())
+        .collect();
     eprintln!("cargo check of {} PACs, {jobs} at a time …", todo.len());
     let bar = progress(todo.len() as u64, "check");
     let queue = Mutex::new(todo.into_iter());
@@ -196,7 +258,9 @@ fn check_all(results: &mut [ChipResult], jobs: usize) -> Result<()> {
             s.spawn(move || {
                 let target_dir = util::cache().join(format!("corpus-target/w{worker}"));
                 loop {
-                    let Some(i) = queue.lock().expect("queue").next() else { break };
+                    let Some(i) = queue.lock().expect("queue").next() else {
+                        break;
+                    };
                     let dir = results[i].pac_dir.clone().expect("filtered");
                     bar.set_message(results[i].file.clone());
                     let check = check_one(&dir, &target_dir);
@@ -216,7 +280,14 @@ fn check_all(results: &mut [ChipResult], jobs: usize) -> Result<()> {
 fn check_one(pac: &Path, target_dir: &Path) -> CheckResult {
     let started = Instant::now();
     let out = Command::new("cargo")
-        .args(["check", "--quiet", "--features", "all", "--message-format", "short"])
+        .args([
+            "check",
+            "--quiet",
+            "--features",
+            "all",
+            "--message-format",
+            "short",
+        ])
         .arg("--manifest-path")
         .arg(pac.join("Cargo.toml"))
         .arg("--target-dir")
@@ -225,17 +296,33 @@ fn check_one(pac: &Path, target_dir: &Path) -> CheckResult {
         .output();
     let seconds = started.elapsed().as_secs_f64();
     match out {
-        Ok(o) if o.status.success() => CheckResult { passed: true, seconds, error: None },
+        Ok(o) if o.status.success() => CheckResult {
+            passed: true,
+            seconds,
+            error: None,
+        },
         Ok(o) => {
             let stderr = String::from_utf8_lossy(&o.stderr);
-            let errors: Vec<&str> = stderr.lines().filter(|l| l.contains("error")).take(3).collect();
+            let errors: Vec<&str> = stderr
+                .lines()
+                .filter(|l| l.contains("error"))
+                .take(3)
+                .collect();
             let error = errors.join(" | ");
             let error = match error.find("/src/") {
                 Some(i) => error[i + 1..].to_string(),
                 None => error,
             };
-            CheckResult { passed: false, seconds, error: Some(error.chars().take(400).collect()) }
+            CheckResult {
+                passed: false,
+                seconds,
+                error: Some(error.chars().take(400).collect()),
+            }
         }
-        Err(e) => CheckResult { passed: false, seconds, error: Some(format!("could not run cargo: {e}")) },
+        Err(e) => CheckResult {
+            passed: false,
+            seconds,
+            error: Some(format!("could not run cargo: {e}")),
+        },
     }
 }

@@ -33,23 +33,43 @@ pub fn run(args: Args) -> Result<()> {
     let target_dir = crate::util::cache().join("cross-target");
     let mut failures = 0;
     for svd in &svds {
-        let config = hal_gen::Config { force: true, ..Default::default() };
-        let g = hal_gen::generate(svd, &config).with_context(|| format!("generating {}", svd.display()))?;
+        let config = hal_gen::Config {
+            force: true,
+            ..Default::default()
+        };
+        let g = hal_gen::generate(svd, &config)
+            .with_context(|| format!("generating {}", svd.display()))?;
         hal_gen::write_output(&out, &g.files, &g.chip.svd_file, &config)?;
         let Some(triple) = g.chip.target.triple else {
-            println!("{:<14} no thumb target ({:?}); skipped", g.chip.name, g.chip.target.arch);
+            println!(
+                "{:<14} no thumb target ({:?}); skipped",
+                g.chip.name, g.chip.target.arch
+            );
             continue;
         };
         let toolchain = hal_gen::cross::detect(triple)?;
         let started = Instant::now();
         let status = toolchain
-            .cargo("build", &out.join(g.chip.pac_crate_name()), triple, &target_dir)
+            .cargo(
+                "build",
+                &out.join(g.chip.pac_crate_name()),
+                triple,
+                &target_dir,
+            )
             .args(["--quiet", "--features", "all,rt"])
             .status()
             .context("running cargo")?;
         let secs = started.elapsed().as_secs_f64();
-        let verdict = if status.success() { "ok" } else { failures += 1; "FAILED" };
-        println!("{:<14} {triple:<24} {verdict:<6} {secs:>6.1} s  ({toolchain:?})", g.chip.name);
+        let verdict = if status.success() {
+            "ok"
+        } else {
+            failures += 1;
+            "FAILED"
+        };
+        println!(
+            "{:<14} {triple:<24} {verdict:<6} {secs:>6.1} s  ({toolchain:?})",
+            g.chip.name
+        );
     }
     if failures > 0 {
         bail!("{failures} PAC(s) failed to build for their target");

@@ -48,10 +48,16 @@ pub fn corpus_dir() -> Result<PathBuf> {
 
 fn verify(sdist: &Path) -> Result<()> {
     let bytes = std::fs::read(sdist).with_context(|| format!("reading {}", sdist.display()))?;
-    let got: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let got: String = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     if got != SHA256 {
         std::fs::remove_file(sdist).ok();
-        bail!("{} has sha256 {got}, expected {SHA256}; removed it, run again", sdist.display());
+        bail!(
+            "{} has sha256 {got}, expected {SHA256}; removed it, run again",
+            sdist.display()
+        );
     }
     Ok(())
 }
@@ -64,7 +70,11 @@ pub fn list(data: &Path) -> Result<Vec<(String, PathBuf)>> {
         if !vendor.is_dir() {
             continue;
         }
-        let name = vendor.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let name = vendor
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
         for f in std::fs::read_dir(&vendor)? {
             let f = f?.path();
             if f.extension().is_some_and(|e| e.eq_ignore_ascii_case("svd")) {

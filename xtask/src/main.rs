@@ -1,9 +1,11 @@
 //! `cargo xtask`: the project's own automation. The product logic lives in
 //! the `hal-gen` library; this only drives it over corpora, benches and CI.
 
+mod ci;
 mod corpus;
 mod cross;
 mod fetch;
+mod regen;
 mod report;
 mod util;
 
@@ -27,6 +29,10 @@ enum Command {
     CorpusMerge(corpus::MergeArgs),
     /// Build generated PACs for their thumb target (rustup target or Debian build-std).
     Cross(cross::Args),
+    /// Regenerate the crates checked in under generated/ (`--check`: compare only).
+    Regen(regen::Args),
+    /// Everything CI runs: fmt, clippy, tests, regeneration drift, thumb builds, corpus.
+    Ci,
 }
 
 fn main() -> Result<()> {
@@ -35,5 +41,7 @@ fn main() -> Result<()> {
         Command::Corpus(args) => corpus::run(args),
         Command::CorpusMerge(args) => corpus::merge(args),
         Command::Cross(args) => cross::run(args),
+        Command::Regen(args) => regen::run(args),
+        Command::Ci => ci::run(),
     }
 }

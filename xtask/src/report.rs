@@ -82,7 +82,13 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(mut chips: Vec<ChipResult>, checked: bool, generation_wall_s: f64, threads: usize, shard: Option<(usize, usize)>) -> Self {
+    pub fn new(
+        mut chips: Vec<ChipResult>,
+        checked: bool,
+        generation_wall_s: f64,
+        threads: usize,
+        shard: Option<(usize, usize)>,
+    ) -> Self {
         chips.sort_by(|a, b| (&a.vendor, &a.file).cmp(&(&b.vendor, &b.file)));
         let mut r = Self {
             hal_gen_version: env!("CARGO_PKG_VERSION").into(),
@@ -102,7 +108,10 @@ impl Report {
         self.vendors.clear();
         self.totals = VendorSummary::default();
         for c in &self.chips {
-            for s in [self.vendors.entry(c.vendor.clone()).or_default(), &mut self.totals] {
+            for s in [
+                self.vendors.entry(c.vendor.clone()).or_default(),
+                &mut self.totals,
+            ] {
                 s.svds += 1;
                 match c.status {
                     Status::Generated => s.generated += 1,
@@ -117,7 +126,9 @@ impl Report {
     }
 
     pub fn merge(reports: Vec<Report>) -> Result<Self> {
-        let Some(first) = reports.first() else { bail!("no shard reports given") };
+        let Some(first) = reports.first() else {
+            bail!("no shard reports given")
+        };
         let (checked, threads) = (first.checked, first.threads);
         let wall = reports.iter().map(|r| r.generation_wall_s).sum();
         let chips = reports.into_iter().flat_map(|r| r.chips).collect();
@@ -135,7 +146,10 @@ impl Report {
 
     pub fn summary_text(&self) -> String {
         let t = &self.totals;
-        let mut s = format!("{} SVDs: {} generated, {} failed", t.svds, t.generated, t.failed);
+        let mut s = format!(
+            "{} SVDs: {} generated, {} failed",
+            t.svds, t.generated, t.failed
+        );
         if self.checked {
             let _ = write!(s, ", {}/{} compiled (cargo check)", t.compiled, t.checked);
         }
@@ -147,8 +161,16 @@ impl Report {
     pub fn vendor_table(&self) -> String {
         let mut s = String::from("| vendor | SVDs | generated | failed | cargo check passed |\n|---|---:|---:|---:|---:|\n");
         let row = |s: &mut String, name: &str, v: &VendorSummary| {
-            let check = if self.checked { format!("{}/{}", v.compiled, v.checked) } else { "not run".into() };
-            let _ = writeln!(s, "| {name} | {} | {} | {} | {check} |", v.svds, v.generated, v.failed);
+            let check = if self.checked {
+                format!("{}/{}", v.compiled, v.checked)
+            } else {
+                "not run".into()
+            };
+            let _ = writeln!(
+                s,
+                "| {name} | {} | {} | {} | {check} |",
+                v.svds, v.generated, v.failed
+            );
         };
         for (name, v) in &self.vendors {
             row(&mut s, name, v);
@@ -164,7 +186,10 @@ impl Report {
             s,
             "hal-gen {} over the cmsis-svd 0.4 corpus{}. Produced by `cargo xtask corpus{}`.\n",
             self.hal_gen_version,
-            match self.shard { Some((k, n)) => format!(" (shard {k}/{n})"), None => String::new() },
+            match self.shard {
+                Some((k, n)) => format!(" (shard {k}/{n})"),
+                None => String::new(),
+            },
             if self.checked { " --check" } else { "" },
         );
         let _ = writeln!(s, "{}", self.vendor_table());
@@ -177,7 +202,11 @@ impl Report {
             self.generation_wall_s, self.threads, median, max
         );
         if self.checked {
-            let mut secs: Vec<f64> = self.chips.iter().filter_map(|c| c.check.as_ref().map(|k| k.seconds)).collect();
+            let mut secs: Vec<f64> = self
+                .chips
+                .iter()
+                .filter_map(|c| c.check.as_ref().map(|k| k.seconds))
+                .collect();
             let m = crate::util::median(&mut secs);
             let _ = writeln!(s, "`cargo check --features all` per PAC (deps prebuilt): median {m:.1} s, max {:.1} s.\n", secs.last().copied().unwrap_or(0.0));
         }
@@ -185,7 +214,9 @@ impl Report {
         let failures: Vec<&ChipResult> = self
             .chips
             .iter()
-            .filter(|c| c.status != Status::Generated || c.check.as_ref().is_some_and(|k| !k.passed))
+            .filter(|c| {
+                c.status != Status::Generated || c.check.as_ref().is_some_and(|k| !k.passed)
+            })
             .collect();
         let _ = writeln!(s, "## Failures\n");
         if failures.is_empty() {
@@ -194,11 +225,21 @@ impl Report {
             let _ = writeln!(s, "| vendor | SVD | stage | reason |\n|---|---|---|---|");
             for c in failures {
                 let (stage, why) = match (&c.status, &c.check) {
-                    (Status::Generated, Some(k)) => ("cargo check", k.error.clone().unwrap_or_default()),
-                    (Status::Panicked, _) => ("generate (panic)", c.error.clone().unwrap_or_default()),
+                    (Status::Generated, Some(k)) => {
+                        ("cargo check", k.error.clone().unwrap_or_default())
+                    }
+                    (Status::Panicked, _) => {
+                        ("generate (panic)", c.error.clone().unwrap_or_default())
+                    }
                     _ => ("generate", c.error.clone().unwrap_or_default()),
                 };
-                let _ = writeln!(s, "| {} | {} | {stage} | {} |", c.vendor, c.file, why.replace('|', "\\|"));
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {stage} | {} |",
+                    c.vendor,
+                    c.file,
+                    why.replace('|', "\\|")
+                );
             }
             s.push('\n');
         }
@@ -211,11 +252,18 @@ impl Report {
                 e.1 += n;
             }
         }
-        let _ = writeln!(s, "## Repairs applied\n\n| diagnostic | chips | occurrences |\n|---|---:|---:|");
+        let _ = writeln!(
+            s,
+            "## Repairs applied\n\n| diagnostic | chips | occurrences |\n|---|---:|---:|"
+        );
         for (code, (chips, n)) in codes {
             let _ = writeln!(s, "| `{code}` | {chips} | {n} |");
         }
-        let _ = writeln!(s, "\n## Per chip\n\n<details><summary>{} chips</summary>\n", self.chips.len());
+        let _ = writeln!(
+            s,
+            "\n## Per chip\n\n<details><summary>{} chips</summary>\n",
+            self.chips.len()
+        );
         let _ = writeln!(s, "| vendor | SVD | chip | target | peripherals | repairs | generate ms | check s |\n|---|---|---|---|---:|---:|---:|---:|");
         for c in &self.chips {
             let check = match &c.check {

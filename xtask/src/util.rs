@@ -5,7 +5,10 @@ use std::path::PathBuf;
 /// The workspace root (xtask's parent directory).
 pub fn root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest.parent().expect("xtask lives in the workspace").to_path_buf()
+    manifest
+        .parent()
+        .expect("xtask lives in the workspace")
+        .to_path_buf()
 }
 
 /// The uncommitted cache: corpus download, generated corpus, target dirs.

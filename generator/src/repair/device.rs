@@ -26,7 +26,10 @@ fn core_for(device_name: &str) -> Option<(Cpu, String)> {
     // Compiled-in data, parsed by a unit test: it cannot fail at run time.
     let table: CoreTable = toml::from_str(CORE_TABLE).expect("data/cores.toml is valid");
     let name = device_name.to_ascii_uppercase();
-    let entry = table.core.into_iter().find(|e| name.starts_with(&e.prefix.to_ascii_uppercase()))?;
+    let entry = table
+        .core
+        .into_iter()
+        .find(|e| name.starts_with(&e.prefix.to_ascii_uppercase()))?;
     let cpu = Cpu::builder()
         .name(entry.core)
         .revision("r0p0".into())
@@ -54,7 +57,7 @@ pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
     if device.address_unit_bits != 8 {
         let was = device.address_unit_bits;
         device.address_unit_bits = 8;
-        ctx.repair(
+        ctx.repair_device(
             "address-unit-bits",
             &device.name.clone(),
             format!("addressUnitBits was {was}; Cortex-M and every svd2rust target address bytes, set to 8"),
@@ -63,7 +66,7 @@ pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
     if !matches!(device.width, 8 | 16 | 32 | 64) {
         let was = device.width;
         device.width = 32;
-        ctx.repair(
+        ctx.repair_device(
             "device-width",
             &device.name.clone(),
             format!("width was {was}, set to 32"),
@@ -73,14 +76,14 @@ pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
         let name = device.name.clone();
         match core_for(&name) {
             Some((cpu, source)) => {
-                ctx.repair(
+                ctx.repair_device(
                     "cpu-from-table",
                     &name,
                     format!("no <cpu>; core {} (fpu: {}) from hal-gen's core table: {source}", cpu.name, cpu.fpu_present),
                 );
                 device.cpu = Some(cpu);
             }
-            None => ctx.warn(
+            None => ctx.warn_device(
                 "cpu-unknown",
                 &name,
                 "no <cpu> and the chip is not in hal-gen's core table; assuming Cortex-M3 (thumbv7m-none-eabi)",
@@ -89,7 +92,7 @@ pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
     }
     if device.name.trim().is_empty() {
         device.name = "chip".into();
-        ctx.repair(
+        ctx.repair_device(
             "device-name",
             "chip",
             "the device has no name; called it `chip`",

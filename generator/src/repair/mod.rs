@@ -32,10 +32,38 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     /// Location of an element by its current path (renames are followed).
     pub fn locate(&self, path: &str) -> Option<Location> {
-        match self.original.get(path) {
-            Some((orig, nth)) => self.source.locate_nth(orig, *nth),
-            None => self.source.locate(path),
+        if let Some(loc) = self
+            .source
+            .locate(path)
+            .filter(|_| !self.original.contains_key(path))
+        {
+            return Some(loc);
         }
+        // The element or one of its parents was renamed: map the longest
+        // renamed prefix back to the name the file has.
+        let parts: Vec<&str> = path.split('.').collect();
+        for i in (1..=parts.len()).rev() {
+            let prefix = parts[..i].join(".");
+            if let Some((orig, nth)) = self.original.get(&prefix) {
+                let rest = &parts[i..];
+                if rest.is_empty() {
+                    return self.source.locate_nth(orig, *nth);
+                }
+                return self.source.locate(&format!("{orig}.{}", rest.join(".")));
+            }
+        }
+        None
+    }
+
+    /// A repair of the device itself (not of an element below it).
+    pub fn repair_device(&mut self, code: &'static str, device: &str, message: impl Into<String>) {
+        let loc = self.source.locate(crate::source_map::DEVICE);
+        self.diags.repair(code, device, loc, message);
+    }
+
+    pub fn warn_device(&mut self, code: &'static str, device: &str, message: impl Into<String>) {
+        let loc = self.source.locate(crate::source_map::DEVICE);
+        self.diags.warn(code, device, loc, message);
     }
 
     pub fn repair(&mut self, code: &'static str, path: &str, message: impl Into<String>) {

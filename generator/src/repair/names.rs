@@ -33,6 +33,16 @@ fn clean_with(name: &str, is_array: bool, identifier_rules: bool) -> Option<Stri
     let mut rest = name.trim();
     let mut has_placeholder = false;
     while !rest.is_empty() {
+        if let Some(r) = rest
+            .strip_prefix("[%s]")
+            .filter(|_| is_array && !has_placeholder)
+        {
+            // svd2rust turns `NAME[%s]` into a Rust array: keep it.
+            out.push_str("[%s]");
+            has_placeholder = true;
+            rest = r;
+            continue;
+        }
         if let Some(r) = rest.strip_prefix("%s") {
             if is_array && !has_placeholder {
                 out.push_str("%s");
@@ -57,7 +67,7 @@ fn clean_with(name: &str, is_array: bool, identifier_rules: bool) -> Option<Stri
     if is_array && !has_placeholder {
         out.push_str("%s");
     }
-    let bare = out.replace("%s", "");
+    let bare = out.replace("[%s]", "").replace("%s", "");
     if bare.trim_matches('_').is_empty() {
         out = format!("UNNAMED{out}");
     } else if identifier_rules && out.starts_with(|c: char| c.is_ascii_digit()) {
@@ -70,7 +80,12 @@ fn clean_with(name: &str, is_array: bool, identifier_rules: bool) -> Option<Stri
 }
 
 fn rename(ctx: &mut Ctx, kind: &str, name: &mut String, parent: &str, is_array: bool) {
-    if let Some(new) = clean(name, is_array) {
+    if let Some(mut new) = clean(name, is_array) {
+        // svd2rust names a register's type and module from the same name;
+        // `_3STATE` would make both `_3state`. A letter keeps them apart.
+        if new.starts_with('_') && name.starts_with(|c: char| c.is_ascii_digit()) {
+            new.replace_range(..1, &kind[..1].to_ascii_uppercase());
+        }
         let old_path = join(parent, name);
         let new_path = join(parent, &new);
         ctx.repair(
