@@ -41,27 +41,58 @@ pub struct Generated {
     pub diagnostics: Diagnostics,
     /// `<crate dir>/<path>` → contents, each stamped with the do-not-edit header.
     pub files: FileTree,
+    /// Wall time of each stage, in pipeline order (`--timings`).
+    pub timings: Vec<(&'static str, std::time::Duration)>,
+}
+
+/// Records how long each pipeline stage takes.
+struct Stopwatch {
+    last: std::time::Instant,
+    laps: Vec<(&'static str, std::time::Duration)>,
+}
+
+impl Stopwatch {
+    fn start() -> Self {
+        Self {
+            last: std::time::Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+    fn lap(&mut self, stage: &'static str) {
+        let now = std::time::Instant::now();
+        self.laps.push((stage, now - self.last));
+        self.last = now;
+    }
 }
 
 /// Load, repair, model and emit one SVD. Nothing is written to disk.
 pub fn generate(svd_path: &Path, config: &Config) -> Result<Generated, Error> {
+    let mut watch = Stopwatch::start();
     let loaded = load::load_file(svd_path, config)?;
-    generate_from(loaded, config)
+    watch.lap("load");
+    generate_from(loaded, config, watch)
 }
 
 /// The same, for SVD text already in memory (tests, fuzzing).
 pub fn generate_from_str(name: &Path, text: &str, config: &Config) -> Result<Generated, Error> {
+    let mut watch = Stopwatch::start();
     let loaded = load::load_str(name, text, config)?;
-    generate_from(loaded, config)
+    watch.lap("load");
+    generate_from(loaded, config, watch)
 }
 
-fn generate_from(loaded: load::Loaded, config: &Config) -> Result<Generated, Error> {
+fn generate_from(
+    loaded: load::Loaded,
+    config: &Config,
+    mut watch: Stopwatch,
+) -> Result<Generated, Error> {
     let load::Loaded {
         mut device,
         source,
         mut diagnostics,
     } = loaded;
     repair::run_all(&mut device, &source, config, &mut diagnostics)?;
+    watch.lap("repair");
     if config.strict {
         if let Some(first) = diagnostics.repairs().next() {
             return Err(Error::Strict {
@@ -71,7 +102,7 @@ fn generate_from(loaded: load::Loaded, config: &Config) -> Result<Generated, Err
         }
     }
     let chip = model::Chip::from_device(&device, &source);
-    let pac = pac::emit(&device, &chip, config)?;
+    let pac = pac::emit(&device, &chip, config, &mut |stage| watch.lap(stage))?;
     let renderer = render::Renderer::new(config)?;
     let repair_count = diagnostics.repairs().count();
 
@@ -93,9 +124,11 @@ fn generate_from(loaded: load::Loaded, config: &Config) -> Result<Generated, Err
             header::stamp(&rel, svd, &contents),
         );
     }
+    watch.lap("templates");
     Ok(Generated {
         chip,
         diagnostics,
         files,
+        timings: watch.laps,
     })
 }

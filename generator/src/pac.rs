@@ -40,7 +40,13 @@ pub fn svd2rust_config(chip: &Chip, config: &Config) -> svd2rust::Config {
     c
 }
 
-pub fn emit(device: &Device, chip: &Chip, config: &Config) -> Result<PacOutput, Error> {
+/// `lap` is told when each sub-stage ends (svd2rust, parse, split+format).
+pub fn emit(
+    device: &Device,
+    chip: &Chip,
+    config: &Config,
+    lap: &mut dyn FnMut(&'static str),
+) -> Result<PacOutput, Error> {
     let s2r = svd2rust_config(chip, config);
     let mut device_x = String::new();
     // Repairs are meant to leave nothing svd2rust panics on; this is the
@@ -55,11 +61,14 @@ pub fn emit(device: &Device, chip: &Chip, config: &Config) -> Result<PacOutput, 
         message: format!("{e:#}"),
     })?;
 
+    lap("svd2rust");
     let file: syn::File = syn::parse2(rendered).map_err(|e| Error::Pac {
         message: format!("svd2rust produced invalid Rust: {e}"),
     })?;
+    lap("syn parse");
     let mut modules = BTreeMap::new();
     split_top_level(file, &mut modules);
+    lap("split + format");
 
     let mut features = BTreeSet::new();
     for source in modules.values() {

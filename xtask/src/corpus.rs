@@ -166,7 +166,31 @@ pub fn merge(args: MergeArgs) -> Result<()> {
     Ok(())
 }
 
+/// A progress bar on a terminal; on a log (CI), a line every tenth.
 fn progress(len: u64, what: &str) -> ProgressBar {
+    use std::io::IsTerminal;
+    if !std::io::stderr().is_terminal() {
+        let bar = ProgressBar::hidden();
+        bar.set_length(len);
+        let what = what.to_string();
+        let step = (len / 10).max(1);
+        let ticker = bar.clone();
+        std::thread::spawn(move || {
+            let mut next = step;
+            while !ticker.is_finished() {
+                if ticker.position() >= next {
+                    eprintln!(
+                        "{what}: {}/{len} ({:.0} s)",
+                        ticker.position(),
+                        ticker.elapsed().as_secs_f64()
+                    );
+                    next += step;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        });
+        return bar;
+    }
     let bar = ProgressBar::new(len);
     bar.set_style(
         ProgressStyle::with_template(&format!(

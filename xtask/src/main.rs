@@ -1,6 +1,7 @@
 //! `cargo xtask`: the project's own automation. The product logic lives in
 //! the `hal-gen` library; this only drives it over corpora, benches and CI.
 
+mod bench;
 mod ci;
 mod corpus;
 mod cross;
@@ -31,6 +32,8 @@ enum Command {
     Cross(cross::Args),
     /// Regenerate the crates checked in under generated/ (`--check`: compare only).
     Regen(regen::Args),
+    /// Generation speed against svd2rust + form + rustfmt, medians of N runs.
+    Bench(bench::Args),
     /// Everything CI runs: fmt, clippy, tests, regeneration drift, thumb builds, corpus.
     Ci,
 }
@@ -43,5 +46,6 @@ fn main() -> Result<()> {
         Command::Cross(args) => cross::run(args),
         Command::Regen(args) => regen::run(args),
         Command::Ci => ci::run(),
+        Command::Bench(args) => bench::run_bench(args),
     }
 }

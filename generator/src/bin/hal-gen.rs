@@ -27,6 +27,9 @@ struct Cli {
     /// Print each repair (default: a count, and the first few).
     #[arg(short, long)]
     verbose: bool,
+    /// Print how long each stage took.
+    #[arg(long)]
+    timings: bool,
     /// Write the diagnostics as JSON to this file.
     #[arg(long, value_name = "FILE")]
     diagnostics_json: Option<PathBuf>,
@@ -70,8 +73,15 @@ fn run(cli: &Cli, config: &Config) -> miette::Result<()> {
         std::fs::write(path, json + "\n")
             .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
     }
+    let write_started = std::time::Instant::now();
     let report =
         hal_gen::write_output(&cli.out, &generated.files, &generated.chip.svd_file, config)?;
+    if cli.timings {
+        let write = ("write", write_started.elapsed());
+        for (stage, took) in generated.timings.iter().chain(std::iter::once(&write)) {
+            eprintln!("{stage:>16}: {:>8.1} ms", took.as_secs_f64() * 1000.0);
+        }
+    }
     let repairs = diags
         .iter()
         .filter(|d| d.severity == Severity::Repair)
