@@ -70,7 +70,6 @@ pub fn load_str(path: &Path, text: &str, config: &Config) -> Result<Loaded, Erro
         // bombs and external entities in one stroke.
         allow_dtd: false,
         nodes_limit: config.limits.max_xml_nodes,
-        ..Default::default()
     };
     let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| {
         let pos = e.pos();
