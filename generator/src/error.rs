@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[non_exhaustive]
 pub enum Error {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     #[diagnostic(code(hal_gen::io))]
     Read {
         path: PathBuf,
@@ -92,7 +92,7 @@ pub enum Error {
     )]
     Edited { files: Vec<String> },
 
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}")]
     #[diagnostic(code(hal_gen::write))]
     Write {
         path: PathBuf,

@@ -244,7 +244,14 @@ fn generate_one(vendor: &str, path: &Path, out_root: &Path) -> ChipResult {
         }
         Ok(Err(e)) => {
             r.status = Status::Failed;
-            r.error = Some(first_line(&e.to_string()));
+            // The error and its causes, on one line.
+            let mut text = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                text.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            r.error = Some(first_line(&text));
         }
         Err(panic) => {
             r.status = Status::Panicked;
