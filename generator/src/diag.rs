@@ -65,13 +65,13 @@ impl Diagnostics {
         location: Option<Location>,
         message: impl Into<String>,
     ) {
-        self.push(Diagnostic {
-            severity: Severity::Repair,
+        self.add(
+            Severity::Repair,
             code,
-            path: path.into(),
+            path.into(),
             location,
-            message: message.into(),
-        });
+            message.into(),
+        );
     }
 
     pub fn warn(
@@ -81,12 +81,29 @@ impl Diagnostics {
         location: Option<Location>,
         message: impl Into<String>,
     ) {
-        self.push(Diagnostic {
-            severity: Severity::Warning,
+        self.add(
+            Severity::Warning,
             code,
-            path: path.into(),
+            path.into(),
             location,
-            message: message.into(),
+            message.into(),
+        );
+    }
+
+    fn add(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        path: String,
+        location: Option<Location>,
+        message: String,
+    ) {
+        self.push(Diagnostic {
+            severity,
+            code,
+            path,
+            location,
+            message,
         });
     }
 

@@ -1,7 +1,7 @@
 //! Names that collide once svd2rust cases them (`CTRL` and `Ctrl`, `A_B`
 //! and `A_b`): the later ones get a numeric suffix.
 
-use super::Ctx;
+use super::{join, Ctx};
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use std::collections::{HashMap, HashSet};
 use svd_rs::{Device, RegisterCluster};
@@ -44,14 +44,6 @@ impl Namespace {
             }
         }
         unreachable!("the suffixes are unbounded")
-    }
-}
-
-fn join(parent: &str, name: &str) -> String {
-    if parent.is_empty() {
-        name.to_string()
-    } else {
-        format!("{parent}.{name}")
     }
 }
 

@@ -132,6 +132,15 @@ pub(crate) fn for_each_register(
     }
 }
 
+/// The dotted SVD path of `name` inside `parent` (a peripheral is top level).
+pub(crate) fn join(parent: &str, name: &str) -> String {
+    if parent.is_empty() {
+        name.to_string()
+    } else {
+        format!("{parent}.{name}")
+    }
+}
+
 /// Every register of every peripheral that owns its registers.
 pub(crate) fn registers_of(device: &mut Device, f: &mut dyn FnMut(&mut svd_rs::Register, &str)) {
     for p in &mut device.peripherals {

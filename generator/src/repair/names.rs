@@ -4,7 +4,7 @@
 //! stray `%s`, leading digits and keywords make it emit invalid code or
 //! panic. Every element's name is cleaned here, and every change reported.
 
-use super::Ctx;
+use super::{join, Ctx};
 use svd_rs::{Device, MaybeArray, RegisterCluster};
 
 /// Identifiers that stay reserved in every casing svd2rust produces.
@@ -98,14 +98,6 @@ fn rename(ctx: &mut Ctx, kind: &str, name: &mut String, parent: &str, is_array: 
         );
         ctx.renamed(new_path, &old_path, 0);
         *name = new;
-    }
-}
-
-fn join(parent: &str, name: &str) -> String {
-    if parent.is_empty() {
-        name.to_string()
-    } else {
-        format!("{parent}.{name}")
     }
 }
 
