@@ -60,10 +60,6 @@ pub fn write_output(
     source: &str,
     config: &Config,
 ) -> Result<WriteReport, Error> {
-    let werr = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
-    };
     if out.is_dir() {
         clean_leftovers(out);
     }
@@ -106,7 +102,7 @@ pub fn write_output(
             let plan: &Plan = &plans[*plan];
             if let Some(new) = plan.files.get(rel) {
                 let beside = plan.target.join(format!("{rel}{NEW_SUFFIX}"));
-                fs::write(&beside, new).map_err(werr(&beside))?;
+                fs::write(&beside, new).map_err(write_error(&beside))?;
             }
         }
         return Err(Error::Edited {
@@ -117,7 +113,7 @@ pub fn write_output(
         });
     }
 
-    fs::create_dir_all(out).map_err(werr(out))?;
+    fs::create_dir_all(out).map_err(write_error(out))?;
     let mut report = WriteReport::default();
     for plan in plans {
         if plan.unchanged {
@@ -220,30 +216,26 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
 }
 
 fn build_tree(tmp: &Path, plan: &Plan) -> Result<Vec<PathBuf>, Error> {
-    let werr = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Write { path, source }
-    };
     let _ = fs::remove_dir_all(tmp);
-    fs::create_dir_all(tmp).map_err(werr(tmp))?;
+    fs::create_dir_all(tmp).map_err(write_error(tmp))?;
     for (rel, contents) in &plan.files {
         let path = tmp.join(rel);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(werr(parent))?;
+            fs::create_dir_all(parent).map_err(write_error(parent))?;
         }
-        fs::write(&path, contents).map_err(werr(&path))?;
+        fs::write(&path, contents).map_err(write_error(&path))?;
     }
     let manifest =
         serde_json::to_string_pretty(&plan.manifest).expect("manifest serialises") + "\n";
     let mpath = tmp.join(MANIFEST);
-    fs::write(&mpath, manifest).map_err(werr(&mpath))?;
+    fs::write(&mpath, manifest).map_err(write_error(&mpath))?;
     let mut kept = Vec::new();
     for rel in &plan.keep {
         let (from, to) = (plan.target.join(rel), tmp.join(rel));
         if let Some(parent) = to.parent() {
-            fs::create_dir_all(parent).map_err(werr(parent))?;
+            fs::create_dir_all(parent).map_err(write_error(parent))?;
         }
-        fs::copy(&from, &to).map_err(werr(&to))?;
+        fs::copy(&from, &to).map_err(write_error(&to))?;
         kept.push(from);
     }
     Ok(kept)
@@ -303,4 +295,10 @@ fn clean_leftovers(out: &Path) {
             }
         }
     }
+}
+
+/// Map an I/O error to `Error::Write` naming `path`.
+fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.to_path_buf();
+    move |source| Error::Write { path, source }
 }

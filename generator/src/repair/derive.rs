@@ -173,7 +173,7 @@ fn materialise(
                     break;
                 }
             }
-            if item_derived(item).is_none() {
+            if item.derived_from().is_none() {
                 ctx.repair(
                     "derived-from-materialised",
                     &path,
@@ -183,16 +183,11 @@ fn materialise(
         }
         match item {
             RegisterCluster::Cluster(c) => {
-                let cpath = path.clone();
-                materialise(&mut c.children, &cpath, peripheral, items, ctx, max);
+                materialise(&mut c.children, &path, peripheral, items, ctx, max);
             }
             RegisterCluster::Register(r) => fields(r, &path, ctx),
         }
     }
-}
-
-fn item_derived(item: &RegisterCluster) -> &Option<String> {
-    item.derived_from()
 }
 
 fn clear_derived(item: &mut RegisterCluster) {
@@ -241,7 +236,8 @@ fn fields(register: &mut svd_rs::Register, path: &str, ctx: &mut Ctx) {
 }
 
 /// Enumerated value sets may derive from a set by name anywhere in the
-/// device. Keep those svd2rust can find; drop the dangling ones.
+/// device. Keep those svd2rust can find; drop the dangling ones (a set left
+/// with no values is then removed by the enums pass).
 fn enum_references(device: &mut Device, ctx: &mut Ctx) {
     let mut names = HashSet::new();
     super::registers_of(device, &mut |r, _| {
@@ -265,16 +261,6 @@ fn enum_references(device: &mut Device, ctx: &mut Ctx) {
                     ev.derived_from = None;
                     ctx.repair("derived-from-unresolved", &fpath, format!("enumeratedValues derivedFrom `{reference}` names no value set; dropped"));
                 }
-            }
-            let before = f.enumerated_values.len();
-            f.enumerated_values
-                .retain(|ev| ev.derived_from.is_some() || !ev.values.is_empty());
-            if f.enumerated_values.len() != before {
-                ctx.repair(
-                    "enum-empty",
-                    &fpath,
-                    "removed an enumeratedValues set with no values",
-                );
             }
         }
     });
