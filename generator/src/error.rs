@@ -92,6 +92,10 @@ pub enum Error {
     )]
     Edited { files: Vec<String> },
 
+    #[error("refusing to write {path}: the path would leave the output directory or is not a plain relative path")]
+    #[diagnostic(code(hal_gen::unsafe_path))]
+    UnsafePath { path: PathBuf },
+
     #[error("cannot write {path}")]
     #[diagnostic(code(hal_gen::write))]
     Write {

@@ -14,6 +14,7 @@
 pub mod config;
 pub mod cross;
 pub mod diag;
+pub mod diff;
 pub mod error;
 pub mod header;
 pub mod load;

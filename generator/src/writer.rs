@@ -33,6 +33,72 @@ struct Manifest {
     files: BTreeMap<String, String>,
 }
 
+impl Manifest {
+    fn new(files: &BTreeMap<String, String>, source: &str) -> Self {
+        Self {
+            generator: format!("hal-gen {}", env!("CARGO_PKG_VERSION")),
+            source: source.to_string(),
+            files: files
+                .iter()
+                .map(|(p, c)| (p.clone(), header::hash(c)))
+                .collect(),
+        }
+    }
+
+    fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("manifest serialises") + "\n"
+    }
+}
+
+/// The tree grouped by top-level directory: directory → relative path → contents.
+pub(crate) fn by_directory(tree: &FileTree) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut dirs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    for (path, contents) in tree {
+        let (dir, rel) = path.split_once('/').unwrap_or(("", path));
+        dirs.entry(dir.to_string())
+            .or_default()
+            .insert(rel.to_string(), contents.clone());
+    }
+    dirs
+}
+
+/// The manifest text the writer puts beside `files` (relative paths).
+pub(crate) fn manifest_text(files: &BTreeMap<String, String>, source: &str) -> String {
+    Manifest::new(files, source).to_json()
+}
+
+/// The files an existing output directory's manifest says hal-gen wrote,
+/// or `None` if it has no readable manifest (not hal-gen's).
+pub(crate) fn recorded_files(target: &Path) -> Option<Vec<String>> {
+    let text = fs::read_to_string(target.join(MANIFEST)).ok()?;
+    let manifest: Manifest = serde_json::from_str(&text).ok()?;
+    Some(manifest.files.into_keys().collect())
+}
+
+/// Every path in the tree must stay below `out`: relative, inside a
+/// top-level directory, with plain components only. The generator never
+/// makes another kind; this is the backstop that keeps a missed case in a
+/// name repair from writing outside `-o`.
+fn check_paths(out: &Path, tree: &FileTree) -> Result<(), Error> {
+    for path in tree.keys() {
+        let ok = path.split_once('/').is_some()
+            && path.split('/').all(|c| {
+                !c.is_empty()
+                    && c != "."
+                    && c != ".."
+                    && !c.contains(['\\', '\0', ':'])
+                    && !c.starts_with(TMP_PREFIX)
+                    && !c.starts_with(OLD_PREFIX)
+            });
+        if !ok {
+            return Err(Error::UnsafePath {
+                path: out.join(path),
+            });
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug, Default)]
 pub struct WriteReport {
     /// Directories replaced with new content.
@@ -60,31 +126,16 @@ pub fn write_output(
     source: &str,
     config: &Config,
 ) -> Result<WriteReport, Error> {
+    check_paths(out, tree)?;
     if out.is_dir() {
         clean_leftovers(out);
     }
-    // Group by top-level directory.
-    let mut dirs: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    for (path, contents) in tree {
-        let (dir, rel) = path.split_once('/').unwrap_or(("", path));
-        dirs.entry(dir.to_string())
-            .or_default()
-            .insert(rel.to_string(), contents.clone());
-    }
-
     // Decide everything before writing anything.
     let mut plans = Vec::new();
     let mut edited = Vec::new();
-    for (dir, files) in dirs {
+    for (dir, files) in by_directory(tree) {
         let target = out.join(&dir);
-        let manifest = Manifest {
-            generator: format!("hal-gen {}", env!("CARGO_PKG_VERSION")),
-            source: source.to_string(),
-            files: files
-                .iter()
-                .map(|(p, c)| (p.clone(), header::hash(c)))
-                .collect(),
-        };
+        let manifest = Manifest::new(&files, source);
         let mut plan = Plan {
             dir,
             target,
@@ -225,8 +276,7 @@ fn build_tree(tmp: &Path, plan: &Plan) -> Result<Vec<PathBuf>, Error> {
         }
         fs::write(&path, contents).map_err(write_error(&path))?;
     }
-    let manifest =
-        serde_json::to_string_pretty(&plan.manifest).expect("manifest serialises") + "\n";
+    let manifest = plan.manifest.to_json();
     let mpath = tmp.join(MANIFEST);
     fs::write(&mpath, manifest).map_err(write_error(&mpath))?;
     let mut kept = Vec::new();
