@@ -55,11 +55,19 @@ pub enum Error {
         span: SourceSpan,
     },
 
-    #[error("{path}: {limit} exceeded: {detail}")]
-    #[diagnostic(code(hal_gen::limit))]
+    /// A structural limit of [`Limits`](crate::Limits) was hit at
+    /// `line:col`; `limit` names the knob and `max` is its value.
+    #[error("{path}:{line}:{col}: {limit} exceeded: {detail}; the limit is {max}")]
+    #[diagnostic(
+        code(hal_gen::limit),
+        help("the limits guard against hostile input; raise the named one in hal_gen::Limits if the file is genuine")
+    )]
     Limit {
         path: PathBuf,
+        line: u32,
+        col: u32,
         limit: &'static str,
+        max: u64,
         detail: String,
     },
 

@@ -31,12 +31,24 @@ pub fn hash(body: &str) -> String {
 pub fn stamp(path: &str, source: &str, body: &str) -> String {
     match comment(path) {
         Some((open, close)) => format!(
-            "{open}{MARKER} {} from {source}. Do not edit: regenerate. hash:{}{close}\n{body}",
+            "{open}{MARKER} {} from {}. Do not edit: regenerate. hash:{}{close}\n{body}",
             env!("CARGO_PKG_VERSION"),
+            comment_safe(source),
             hash(body)
         ),
         None => body.to_string(),
     }
+}
+
+/// The SVD file name as it may appear inside a one-line comment of any
+/// style: no line breaks or other control characters, and nothing that
+/// closes a `/* */` or `<!-- -->` comment early.
+fn comment_safe(source: &str) -> String {
+    let plain: String = source
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    plain.replace("*/", "*?").replace("-->", "--?")
 }
 
 /// What a file on disk says about itself.
@@ -91,5 +103,17 @@ mod tests {
             assert_eq!(check(&s), Stamp::Intact, "{path}");
         }
         assert_eq!(stamp("a.json", "x.svd", "{}"), "{}");
+    }
+
+    #[test]
+    fn hostile_source_names_stay_inside_the_comment() {
+        let name = "a\nfn evil() {}\r*/ --> \u{2028}.svd";
+        for path in ["a.rs", "Cargo.toml", "device.x", "README.md"] {
+            let s = stamp(path, name, "body\n");
+            let (first, rest) = s.split_once('\n').unwrap();
+            assert_eq!(rest, "body\n", "{path}: {s:?}");
+            assert!(!first.contains("*/ ") && !first.contains("--> "), "{first}");
+            assert_eq!(check(&s), Stamp::Intact, "{path}");
+        }
     }
 }

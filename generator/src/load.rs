@@ -8,7 +8,7 @@
 use crate::config::Config;
 use crate::diag::Diagnostics;
 use crate::error::Error;
-use crate::source_map::SourceMap;
+use crate::source_map::{LimitHit, SourceMap};
 use std::path::Path;
 use svd_parser::svd::Device;
 
@@ -65,11 +65,34 @@ pub fn load_bytes(path: &Path, bytes: &[u8], config: &Config) -> Result<Loaded, 
 }
 
 pub fn load_str(path: &Path, text: &str, config: &Config) -> Result<Loaded, Error> {
+    let limits = &config.limits;
+    // The same limit as for a file, for text that came another way.
+    if text.len() as u64 > limits.max_file_bytes {
+        return Err(Error::FileTooLarge {
+            path: path.to_path_buf(),
+            size: text.len() as u64,
+            limit: limits.max_file_bytes,
+        });
+    }
+    if let Some(offset) = nth_markup_offset(text, limits.max_xml_nodes) {
+        return Err(limit_error(
+            path,
+            text,
+            LimitHit {
+                offset,
+                limit: "limits.max_xml_nodes",
+                max: u64::from(limits.max_xml_nodes),
+                detail: "too many XML elements; the first one past the limit is here".into(),
+            },
+        ));
+    }
     let options = roxmltree::ParsingOptions {
         // SVD never needs a DTD; refusing it rules out entity expansion
         // bombs and external entities in one stroke.
         allow_dtd: false,
-        nodes_limit: config.limits.max_xml_nodes,
+        // Backstop only: the scan above already bounds the markup, and
+        // there is at most one text node between two pieces of markup.
+        nodes_limit: limits.max_xml_nodes.saturating_mul(2).saturating_add(2),
     };
     let doc = roxmltree::Document::parse_with_options(text, options).map_err(|e| {
         let pos = e.pos();
@@ -85,7 +108,7 @@ pub fn load_str(path: &Path, text: &str, config: &Config) -> Result<Loaded, Erro
             }
             roxmltree::Error::NodesLimitReached => format!(
                 "more than {} XML nodes (limits.max_xml_nodes)",
-                config.limits.max_xml_nodes
+                options.nodes_limit
             ),
             other => format!("not well-formed XML: {other}"),
         };
@@ -105,29 +128,9 @@ pub fn load_str(path: &Path, text: &str, config: &Config) -> Result<Loaded, Erro
     }
 
     let mut source = SourceMap::new(path.display().to_string(), text);
-    let census = source
-        .index_device(root, config.limits.max_cluster_depth)
-        .map_err(|(offset, message)| Error::at(path, text, offset, message))?;
-    if census.registers > config.limits.max_registers {
-        return Err(Error::Limit {
-            path: path.to_path_buf(),
-            limit: "limits.max_registers",
-            detail: format!(
-                "{} registers declared, the limit is {}",
-                census.registers, config.limits.max_registers
-            ),
-        });
-    }
-    if census.max_dim > u64::from(config.limits.max_dim) {
-        return Err(Error::Limit {
-            path: path.to_path_buf(),
-            limit: "limits.max_dim",
-            detail: format!(
-                "a dim of {} declared, the limit is {}",
-                census.max_dim, config.limits.max_dim
-            ),
-        });
-    }
+    source
+        .index_device(root, limits)
+        .map_err(|hit| limit_error(path, text, hit))?;
     drop(doc);
 
     let mut parser_config = svd_parser::Config::default();
@@ -153,6 +156,36 @@ pub fn load_str(path: &Path, text: &str, config: &Config) -> Result<Loaded, Erro
         source,
         diagnostics: Diagnostics::default(),
     })
+}
+
+fn limit_error(path: &Path, text: &str, hit: LimitHit) -> Error {
+    let (line, col) = crate::source_map::line_col(text, hit.offset);
+    Error::Limit {
+        path: path.to_path_buf(),
+        line,
+        col,
+        limit: hit.limit,
+        max: hit.max,
+        detail: hit.detail,
+    }
+}
+
+/// Byte offset of the markup item (element, comment, processing
+/// instruction, CDATA, declaration: every `<` that does not close an
+/// element) that makes `max + 1` of them, if there are that many. An
+/// over-count (a `<` inside a comment) only makes the limit stricter.
+fn nth_markup_offset(text: &str, max: u32) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut count: u64 = 0;
+    for (i, _) in bytes.iter().enumerate().filter(|(_, &b)| b == b'<') {
+        if bytes.get(i + 1) != Some(&b'/') {
+            count += 1;
+            if count > u64::from(max) {
+                return Some(i);
+            }
+        }
+    }
+    None
 }
 
 /// svd-parser reports positions only inside its context strings, as

@@ -5,6 +5,7 @@
 //! register and field under its dotted SVD path (`PERIPH.CLUSTER.REG.FIELD`).
 //! Repeated names keep every occurrence, in document order.
 
+use crate::config::Limits;
 use crate::diag::Location;
 use std::collections::HashMap;
 
@@ -22,9 +23,22 @@ pub struct SourceMap {
 /// What the walk found that the limits care about.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Census {
-    pub registers: usize,
+    /// Registers after array expansion (`dim` of the register and of every
+    /// enclosing cluster and peripheral multiplied in), saturating.
+    pub registers: u64,
+    /// Fields after array expansion, saturating.
+    pub fields: u64,
     pub max_cluster_depth: usize,
     pub max_dim: u64,
+}
+
+/// The walk stopped at a limit: where, which limit, and what it found.
+#[derive(Debug)]
+pub struct LimitHit {
+    pub offset: usize,
+    pub limit: &'static str,
+    pub max: u64,
+    pub detail: String,
 }
 
 impl SourceMap {
@@ -64,12 +78,14 @@ impl SourceMap {
     }
 
     /// Record every addressable element below `<device>`, stopping at the
-    /// cluster depth limit (svd-parser recurses and would overflow the stack).
+    /// first limit hit: cluster depth (svd-parser recurses and would
+    /// overflow the stack), `dim`, and registers and fields after array
+    /// expansion (svd2rust's output grows with them).
     pub fn index_device(
         &mut self,
         device: roxmltree::Node,
-        max_depth: usize,
-    ) -> Result<Census, (usize, String)> {
+        limits: &Limits,
+    ) -> Result<Census, LimitHit> {
         let mut census = Census::default();
         self.record(DEVICE.to_string(), device.range().start);
         let Some(peripherals) = child(device, "peripherals") else {
@@ -81,9 +97,27 @@ impl SourceMap {
         {
             let name = child_text(p, "name").unwrap_or_default().to_string();
             self.record(name.clone(), p.range().start);
-            note_dim(p, &mut census);
+            let dim = note_dim(p, limits, &mut census)?;
+            for irq in p.children().filter(|n| n.has_tag_name("interrupt")) {
+                let Some(value) = child(irq, "value") else {
+                    continue;
+                };
+                let text = value.text().map(str::trim).unwrap_or_default();
+                // Past u64 or not a number: svd-parser reports it.
+                let Some(n) = crate::load::parse_svd_int(text) else {
+                    continue;
+                };
+                if n > u64::from(limits.max_interrupt) {
+                    return Err(LimitHit {
+                        offset: value.range().start,
+                        limit: "limits.max_interrupt",
+                        max: u64::from(limits.max_interrupt),
+                        detail: format!("interrupt number {n}"),
+                    });
+                }
+            }
             if let Some(regs) = child(p, "registers") {
-                self.index_block(regs, &name, 1, max_depth, &mut census)?;
+                self.index_block(regs, &name, 1, dim, limits, &mut census)?;
             }
         }
         Ok(census)
@@ -94,46 +128,91 @@ impl SourceMap {
         block: roxmltree::Node,
         prefix: &str,
         depth: usize,
-        max_depth: usize,
+        copies: u64,
+        limits: &Limits,
         census: &mut Census,
-    ) -> Result<(), (usize, String)> {
+    ) -> Result<(), LimitHit> {
         census.max_cluster_depth = census.max_cluster_depth.max(depth - 1);
+        let max_depth = limits.max_cluster_depth;
         if depth > max_depth {
-            return Err((
-                block.range().start,
-                format!("clusters nested deeper than {max_depth} (limits.max_cluster_depth)"),
-            ));
+            return Err(LimitHit {
+                offset: block.range().start,
+                limit: "limits.max_cluster_depth",
+                max: max_depth as u64,
+                detail: format!("clusters nested {} deep here", depth - 1),
+            });
         }
         for item in block.children().filter(|n| n.is_element()) {
+            let kind = item.tag_name().name();
+            if kind != "register" && kind != "cluster" {
+                continue;
+            }
             let name = child_text(item, "name").unwrap_or_default();
             let path = format!("{prefix}.{name}");
-            note_dim(item, census);
-            match item.tag_name().name() {
-                "register" => {
-                    census.registers += 1;
-                    self.record(path.clone(), item.range().start);
-                    if let Some(fields) = child(item, "fields") {
-                        for f in fields.children().filter(|n| n.has_tag_name("field")) {
-                            let fname = child_text(f, "name").unwrap_or_default();
-                            self.record(format!("{path}.{fname}"), f.range().start);
+            let copies = copies.saturating_mul(note_dim(item, limits, census)?);
+            if kind == "register" {
+                census.registers = census.registers.saturating_add(copies);
+                if census.registers > limits.max_registers as u64 {
+                    return Err(LimitHit {
+                        offset: item.range().start,
+                        limit: "limits.max_registers",
+                        max: limits.max_registers as u64,
+                        detail: format!(
+                            "{} registers after array expansion up to this one",
+                            census.registers
+                        ),
+                    });
+                }
+                self.record(path.clone(), item.range().start);
+                if let Some(fields) = child(item, "fields") {
+                    for f in fields.children().filter(|n| n.has_tag_name("field")) {
+                        let fname = child_text(f, "name").unwrap_or_default();
+                        self.record(format!("{path}.{fname}"), f.range().start);
+                        let n = copies.saturating_mul(note_dim(f, limits, census)?);
+                        census.fields = census.fields.saturating_add(n);
+                        if census.fields > limits.max_fields as u64 {
+                            return Err(LimitHit {
+                                offset: f.range().start,
+                                limit: "limits.max_fields",
+                                max: limits.max_fields as u64,
+                                detail: format!(
+                                    "{} fields after array expansion up to this one",
+                                    census.fields
+                                ),
+                            });
                         }
                     }
                 }
-                "cluster" => {
-                    self.record(path.clone(), item.range().start);
-                    self.index_block(item, &path, depth + 1, max_depth, census)?;
-                }
-                _ => {}
+            } else {
+                self.record(path.clone(), item.range().start);
+                self.index_block(item, &path, depth + 1, copies, limits, census)?;
             }
         }
         Ok(())
     }
 }
 
-fn note_dim(node: roxmltree::Node, census: &mut Census) {
-    if let Some(dim) = child_text(node, "dim").and_then(crate::load::parse_svd_int) {
-        census.max_dim = census.max_dim.max(dim);
+/// The element's `dim` (1 if it has none or svd-parser will reject it),
+/// checked against `limits.max_dim`.
+fn note_dim(node: roxmltree::Node, limits: &Limits, census: &mut Census) -> Result<u64, LimitHit> {
+    let Some(dim_node) = child(node, "dim") else {
+        return Ok(1);
+    };
+    let text = dim_node.text().map(str::trim).unwrap_or_default();
+    let Some(dim) = crate::load::parse_svd_int(text) else {
+        // Not a number, or past u64: svd-parser reports it with its place.
+        return Ok(1);
+    };
+    census.max_dim = census.max_dim.max(dim);
+    if dim > u64::from(limits.max_dim) {
+        return Err(LimitHit {
+            offset: dim_node.range().start,
+            limit: "limits.max_dim",
+            max: u64::from(limits.max_dim),
+            detail: format!("a dim of {dim}"),
+        });
     }
+    Ok(dim.max(1))
 }
 
 pub(crate) fn child<'a, 'i>(

@@ -44,11 +44,15 @@ fn peripherals(device: &mut Device, ctx: &mut Ctx) -> Result<(), Error> {
                         break;
                     }
                     if seen.len() > max {
+                        let at = ctx.locate(&p.name);
                         return Err(Error::Limit {
                             path: ctx.source.file.clone().into(),
+                            line: at.map_or(0, |l| l.line),
+                            col: at.map_or(0, |l| l.col),
                             limit: "limits.max_derive_chain",
+                            max: max as u64,
                             detail: format!(
-                                "peripheral {} derives through more than {max} peripherals",
+                                "peripheral {} derives through a chain of more than {max} peripherals",
                                 p.name
                             ),
                         });

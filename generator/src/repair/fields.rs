@@ -1,6 +1,7 @@
 //! Fields that overlap inside a register.
 
 use super::Ctx;
+use std::collections::HashMap;
 use svd_rs::Device;
 
 pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
@@ -8,11 +9,20 @@ pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
         let Some(fields) = r.fields.as_mut() else {
             return;
         };
-        let mut kept: Vec<(u32, u32, String)> = Vec::with_capacity(fields.len());
+        // Linear in the number of fields (a hostile register may have a
+        // great many): the first kept field with each exact range, and for
+        // each bit the first kept field that covers it. Fields were fitted
+        // into their register (at most 64 bits) before this pass.
+        let mut names: Vec<String> = Vec::new();
+        let mut by_range: HashMap<(u32, u32), usize> = HashMap::new();
+        let mut first_on_bit: [Option<usize>; 64] = [None; 64];
         fields.retain(|f| {
-            let (lo, hi) = (f.bit_range.offset, f.bit_range.offset + f.bit_range.width);
+            let lo = f.bit_range.offset;
+            let hi = lo.saturating_add(f.bit_range.width);
+            let bits = (lo.min(64) as usize)..(hi.min(64) as usize);
             let fpath = format!("{path}.{}", f.name);
-            if let Some((_, _, other)) = kept.iter().find(|(l, h, _)| (*l, *h) == (lo, hi)) {
+            if let Some(&i) = by_range.get(&(lo, hi)) {
+                let other = &names[i];
                 // Two names for the same bits: keep the first, as svd2rust
                 // would emit two accessors that alias each other.
                 if other.eq_ignore_ascii_case(&f.name)
@@ -26,14 +36,19 @@ pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
                     return false;
                 }
             }
-            if let Some((_, _, other)) = kept.iter().find(|(l, h, _)| lo < *h && *l < hi) {
+            if let Some(i) = first_on_bit[bits.clone()].iter().flatten().min() {
                 ctx.warn(
                     "field-overlap",
                     &fpath,
-                    format!("bits {lo}..{hi} overlap field `{other}`; both kept"),
+                    format!("bits {lo}..{hi} overlap field `{}`; both kept", names[*i]),
                 );
             }
-            kept.push((lo, hi, f.name.clone()));
+            let index = names.len();
+            names.push(f.name.clone());
+            by_range.entry((lo, hi)).or_insert(index);
+            for slot in &mut first_on_bit[bits] {
+                slot.get_or_insert(index);
+            }
             true
         });
     });

@@ -5,6 +5,7 @@
 //! in a fixed order: structure first (derivedFrom), then properties and
 //! values, then names last, so earlier passes see the names the file has.
 
+mod addresses;
 mod derive;
 mod device;
 mod duplicates;
@@ -107,6 +108,7 @@ pub fn run_all(
     enums::run(device, &mut ctx);
     names::run(device, &mut ctx);
     duplicates::run(device, &mut ctx);
+    addresses::run(device, &mut ctx);
     ctx.diags.sort();
     Ok(())
 }

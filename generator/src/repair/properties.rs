@@ -96,7 +96,12 @@ pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
         };
         fields.retain_mut(|f| {
             let fpath = format!("{path}.{}", f.name);
-            let (offset, bits) = (f.bit_range.offset, f.bit_range.width);
+            // In u64: a hostile offset and width can overflow u32 when added.
+            let (offset, bits) = (
+                u64::from(f.bit_range.offset),
+                u64::from(f.bit_range.width),
+            );
+            let size = u64::from(size);
             if bits == 0 || offset >= size {
                 ctx.repair(
                     "field-outside-register",
@@ -109,7 +114,8 @@ pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
                 return false;
             }
             if offset + bits > size {
-                f.bit_range.width = size - offset;
+                // offset < size <= 64, so the narrowed width fits.
+                f.bit_range.width = (size - offset) as u32;
                 ctx.repair(
                     "field-too-wide",
                     &fpath,
