@@ -82,6 +82,13 @@ pub enum Error {
     #[diagnostic(code(hal_gen::pac))]
     Pac { message: String },
 
+    #[error("catalogue {file}: {message}")]
+    #[diagnostic(
+        code(hal_gen::catalogue),
+        help("templates/README.md describes the family file format")
+    )]
+    Catalogue { file: String, message: String },
+
     #[error("template {name}: {message}")]
     #[diagnostic(code(hal_gen::template))]
     Template { name: String, message: String },

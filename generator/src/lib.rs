@@ -5,17 +5,22 @@
 //! ```text
 //! SVD ─► load (parse, source map) ─► repair (diagnostics) ─► model (IR)
 //!     ─► pac (svd2rust as a library, split, formatted) + render (templates)
+//!     ─► classify (catalogue families) ─► hal (templates) + coverage record
 //!     ─► writer (temp dir + atomic swap, edit detection)
 //! ```
 //!
 //! [`generate`] runs the in-memory part; [`write_output`] puts it on disk.
 //! The `hal-gen` binary is a thin CLI over both.
 
+pub mod catalogue;
+pub mod classify;
 pub mod config;
+pub mod coverage;
 pub mod cross;
 pub mod diag;
 pub mod diff;
 pub mod error;
+pub mod hal;
 pub mod header;
 pub mod load;
 pub mod model;
@@ -38,6 +43,8 @@ use std::path::Path;
 #[derive(Debug)]
 pub struct Generated {
     pub chip: Chip,
+    /// Every instance's best family per kind, with bindings.
+    pub classes: Vec<classify::InstanceClass>,
     /// Every repair and warning, in SVD order.
     pub diagnostics: Diagnostics,
     /// `<crate dir>/<path>` → contents, each stamped with the do-not-edit header.
@@ -126,8 +133,27 @@ fn generate_from(
         );
     }
     watch.lap("templates");
+
+    let catalogue = catalogue::Catalogue::load(config.templates_dir.as_deref(), &|name| {
+        renderer.has_template(name)
+    })?;
+    let classes = classify::classify(&device, &source, &catalogue);
+    watch.lap("classify");
+    let hal_dir = chip.hal_crate_name();
+    for (rel, contents) in hal::crate_files(&chip, &classes, &catalogue, &pac.features, &renderer)? {
+        files.insert(
+            format!("{hal_dir}/{rel}"),
+            header::stamp(&rel, svd, &contents),
+        );
+    }
+    files.insert(
+        format!("{}.coverage.json", chip.slug),
+        coverage::record(&chip, &classes).to_json(),
+    );
+    watch.lap("hal");
     Ok(Generated {
         chip,
+        classes,
         diagnostics,
         files,
         timings: watch.laps,

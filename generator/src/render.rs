@@ -11,30 +11,15 @@ use minijinja::{Environment, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The templates shipped with hal-gen, by name. `--templates DIR` overrides
-/// any of them with `DIR/<name>`.
-const BUILTIN: &[(&str, &str)] = &[
-    (
-        "pac/Cargo.toml.j2",
-        include_str!("../../templates/pac/Cargo.toml.j2"),
-    ),
-    (
-        "pac/build.rs.j2",
-        include_str!("../../templates/pac/build.rs.j2"),
-    ),
-    (
-        "pac/device.x.j2",
-        include_str!("../../templates/pac/device.x.j2"),
-    ),
-    (
-        "pac/memory.x.j2",
-        include_str!("../../templates/pac/memory.x.j2"),
-    ),
-    (
-        "pac/README.md.j2",
-        include_str!("../../templates/pac/README.md.j2"),
-    ),
-];
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_templates.rs"));
+}
+
+/// The files shipped under `templates/` (templates and catalogue data), by
+/// relative path. `--templates DIR` overrides any of them with `DIR/<path>`.
+pub fn builtin_files() -> impl Iterator<Item = (&'static str, &'static str)> {
+    builtin::BUILTIN.iter().copied()
+}
 
 const MEMORY_TABLE: &str = include_str!("../data/memory.toml");
 
@@ -104,12 +89,15 @@ impl Renderer {
                     });
                 }
             }
-            Ok(BUILTIN
-                .iter()
+            Ok(builtin_files()
                 .find(|(n, _)| *n == name)
                 .map(|(_, src)| src.to_string()))
         });
         Ok(Self { env })
+    }
+
+    pub fn has_template(&self, name: &str) -> bool {
+        self.env.get_template(name).is_ok()
     }
 
     pub fn render<S: Serialize>(&self, name: &str, ctx: &S) -> Result<String, Error> {

@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 pub type FileTree = BTreeMap<String, String>;
 
 pub const MANIFEST: &str = ".hal-gen.json";
+/// Records the hash of each top-level report file (`<chip>.coverage.json`).
+pub const REPORTS_MANIFEST: &str = ".hal-gen-reports.json";
 const TMP_PREFIX: &str = ".hal-gen-tmp-";
 const OLD_PREFIX: &str = ".hal-gen-old-";
 /// Suffix of the new version of an edited file, written beside it.
@@ -75,14 +77,13 @@ pub(crate) fn recorded_files(target: &Path) -> Option<Vec<String>> {
     Some(manifest.files.into_keys().collect())
 }
 
-/// Every path in the tree must stay below `out`: relative, inside a
-/// top-level directory, with plain components only. The generator never
+/// Every path in the tree must stay below `out`: relative, with plain
+/// components only. The generator never
 /// makes another kind; this is the backstop that keeps a missed case in a
 /// name repair from writing outside `-o`.
 fn check_paths(out: &Path, tree: &FileTree) -> Result<(), Error> {
     for path in tree.keys() {
-        let ok = path.split_once('/').is_some()
-            && path.split('/').all(|c| {
+        let ok = path.split('/').all(|c| {
                 !c.is_empty()
                     && c != "."
                     && c != ".."
@@ -133,7 +134,11 @@ pub fn write_output(
     // Decide everything before writing anything.
     let mut plans = Vec::new();
     let mut edited = Vec::new();
-    for (dir, files) in by_directory(tree) {
+    let (reports, dirs): (BTreeMap<_, _>, BTreeMap<_, _>) =
+        by_directory(tree).into_iter().partition(|(dir, _)| dir.is_empty());
+    let reports = reports.into_values().next().unwrap_or_default();
+    let report_plan = plan_reports(out, &reports, config)?;
+    for (dir, files) in dirs {
         let target = out.join(&dir);
         let manifest = Manifest::new(&files, source);
         let mut plan = Plan {
@@ -147,7 +152,11 @@ pub fn write_output(
         inspect_existing(&mut plan, plans.len(), config, &mut edited)?;
         plans.push(plan);
     }
-    if !edited.is_empty() {
+    if !edited.is_empty() || !report_plan.edited.is_empty() {
+        for name in &report_plan.edited {
+            let beside = out.join(format!("{name}{NEW_SUFFIX}"));
+            fs::write(&beside, &reports[name]).map_err(write_error(&beside))?;
+        }
         // Leave the new versions beside the edited files for merging.
         for (plan, rel) in &edited {
             let plan: &Plan = &plans[*plan];
@@ -160,6 +169,7 @@ pub fn write_output(
             files: edited
                 .iter()
                 .map(|(i, rel)| out.join(&plans[*i].dir).join(rel).display().to_string())
+                .chain(report_plan.edited.iter().map(|n| out.join(n).display().to_string()))
                 .collect(),
         });
     }
@@ -187,7 +197,67 @@ pub fn write_output(
             }
         }
     }
+    write_reports(out, &reports, report_plan, &mut report)?;
     Ok(report)
+}
+
+#[derive(Default)]
+struct ReportPlan {
+    /// Name → hash, as the reports manifest will record them.
+    recorded: BTreeMap<String, String>,
+    edited: Vec<String>,
+}
+
+/// Top-level report files are replaced only when the reports manifest says
+/// hal-gen wrote the version on disk.
+fn plan_reports(out: &Path, reports: &BTreeMap<String, String>, config: &Config) -> Result<ReportPlan, Error> {
+    let mut plan = ReportPlan {
+        recorded: fs::read_to_string(out.join(REPORTS_MANIFEST))
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default(),
+        edited: Vec::new(),
+    };
+    for (name, contents) in reports {
+        let Ok(existing) = fs::read_to_string(out.join(name)) else {
+            continue;
+        };
+        let ours = plan.recorded.get(name) == Some(&header::hash(&existing));
+        if !ours && existing != *contents && !config.force {
+            plan.edited.push(name.clone());
+        }
+    }
+    Ok(plan)
+}
+
+fn write_reports(
+    out: &Path,
+    reports: &BTreeMap<String, String>,
+    mut plan: ReportPlan,
+    report: &mut WriteReport,
+) -> Result<(), Error> {
+    if reports.is_empty() {
+        return Ok(());
+    }
+    for (name, contents) in reports {
+        let target = out.join(name);
+        if fs::read_to_string(&target).ok().as_deref() == Some(contents.as_str()) {
+            report.unchanged.push(target);
+        } else {
+            atomic_write(out, &target, contents)?;
+            report.written.push(target);
+        }
+        plan.recorded.insert(name.clone(), header::hash(contents));
+    }
+    let manifest = serde_json::to_string_pretty(&plan.recorded).expect("map serialises") + "\n";
+    atomic_write(out, &out.join(REPORTS_MANIFEST), &manifest)
+}
+
+/// Write a single file through a temporary sibling and a rename.
+fn atomic_write(out: &Path, target: &Path, contents: &str) -> Result<(), Error> {
+    let tmp = out.join(format!("{TMP_PREFIX}file-{}", std::process::id()));
+    fs::write(&tmp, contents).map_err(write_error(&tmp))?;
+    fs::rename(&tmp, target).map_err(write_error(target))
 }
 
 /// Check an existing output directory: is it ours, what was edited, what
@@ -335,6 +405,7 @@ fn clean_leftovers(out: &Path) {
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with(TMP_PREFIX) {
             let _ = fs::remove_dir_all(entry.path());
+            let _ = fs::remove_file(entry.path());
         } else if let Some(rest) = name.strip_prefix(OLD_PREFIX) {
             let dir = rest.rsplit_once('-').map_or(rest, |(d, _pid)| d);
             let live = out.join(dir);
