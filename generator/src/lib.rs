@@ -89,6 +89,27 @@ pub fn generate_from_str(name: &Path, text: &str, config: &Config) -> Result<Gen
     generate_from(loaded, config, watch)
 }
 
+/// Load, repair and classify only: no PAC, no files. Fast enough to run
+/// over the whole corpus while growing the catalogue.
+pub fn classify_file(
+    svd_path: &Path,
+    config: &Config,
+) -> Result<(Chip, Vec<classify::InstanceClass>), Error> {
+    let load::Loaded {
+        mut device,
+        source,
+        mut diagnostics,
+    } = load::load_file(svd_path, config)?;
+    repair::run_all(&mut device, &source, config, &mut diagnostics)?;
+    let chip = model::Chip::from_device(&device, &source);
+    let renderer = render::Renderer::new(config)?;
+    let catalogue = catalogue::Catalogue::load(config.templates_dir.as_deref(), &|name| {
+        renderer.has_template(name)
+    })?;
+    let classes = classify::classify(&device, &source, &catalogue);
+    Ok((chip, classes))
+}
+
 fn generate_from(
     loaded: load::Loaded,
     config: &Config,

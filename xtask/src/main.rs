@@ -4,8 +4,10 @@
 mod bench;
 mod ci;
 mod corpus;
+mod coverage;
 mod cross;
 mod fetch;
+mod fuzz;
 mod regen;
 mod report;
 mod util;
@@ -26,6 +28,8 @@ enum Command {
     Fetch,
     /// Run hal-gen over the corpus, in parallel, and write a report.
     Corpus(corpus::Args),
+    /// Classify the corpus (no PAC) and print per-vendor driver coverage.
+    Coverage(coverage::Args),
     /// Merge shard reports written by `corpus --shard K/N`.
     CorpusMerge(corpus::MergeArgs),
     /// Build generated PACs for their thumb target (rustup target or Debian build-std).
@@ -34,6 +38,8 @@ enum Command {
     Regen(regen::Args),
     /// Generation speed against svd2rust + form + rustfmt, medians of N runs.
     Bench(bench::Args),
+    /// Fuzz load, repair and generate with cargo-fuzz (nightly) for N seconds.
+    Fuzz(fuzz::Args),
     /// Everything CI runs: fmt, clippy, tests, regeneration drift, thumb builds, corpus.
     Ci,
 }
@@ -42,9 +48,11 @@ fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Fetch => fetch::corpus_dir().map(|dir| println!("{}", dir.display())),
         Command::Corpus(args) => corpus::run(args),
+        Command::Coverage(args) => coverage::run(args),
         Command::CorpusMerge(args) => corpus::merge(args),
         Command::Cross(args) => cross::run(args),
         Command::Regen(args) => regen::run(args),
+        Command::Fuzz(args) => fuzz::run(args),
         Command::Ci => ci::run(),
         Command::Bench(args) => bench::run_bench(args),
     }

@@ -1,0 +1,148 @@
+//! `cargo xtask coverage`: classify every corpus SVD (no PAC, no files) and
+//! print, per vendor, the share of chips with a generated driver for each
+//! capability, plus the peripherals no family matched, grouped by their
+//! register names, so the catalogue can grow where the corpus needs it.
+
+use anyhow::Result;
+use hal_gen::catalogue::{Capability, Kind};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Only SVDs whose `Vendor/file` path contains this.
+    #[arg(long)]
+    filter: Option<String>,
+    /// Print unmatched peripherals of this kind, grouped by register shape.
+    #[arg(long, value_parser = parse_kind)]
+    unmatched: Option<Kind>,
+    /// Print every instance's match for this kind (family, score).
+    #[arg(long, value_parser = parse_kind)]
+    matches: Option<Kind>,
+    /// Families and templates from this directory override the built-in ones.
+    #[arg(long)]
+    templates: Option<PathBuf>,
+    /// Write the per-vendor table as JSON here.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+fn parse_kind(s: &str) -> Result<Kind, String> {
+    Kind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| "one of gpio, uart, spi, i2c, timer".to_string())
+}
+
+#[derive(Default, serde::Serialize)]
+struct VendorRow {
+    chips: usize,
+    cortex_m: usize,
+    /// Capability → (chips with it generated, chips that have it at all).
+    capabilities: BTreeMap<&'static str, (usize, usize)>,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    let data = crate::fetch::corpus_dir()?;
+    let mut svds: Vec<(String, PathBuf)> = crate::fetch::list(&data)?
+        .into_iter()
+        .map(|(vendor, path)| {
+            let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            (format!("{vendor}/{file}"), path)
+        })
+        .collect();
+    if let Some(f) = &args.filter {
+        svds.retain(|(rel, _)| rel.contains(f.as_str()));
+    }
+    let config = hal_gen::Config {
+        templates_dir: args.templates.clone(),
+        ..hal_gen::Config::default()
+    };
+    let results: Vec<_> = svds
+        .par_iter()
+        .map(|(rel, path)| (rel.clone(), hal_gen::classify_file(path, &config)))
+        .collect();
+    let mut vendors: BTreeMap<String, VendorRow> = BTreeMap::new();
+    let mut shapes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (rel, result) in &results {
+        let vendor = rel.split('/').next().unwrap_or("?").to_string();
+        let (chip, classes) = match result {
+            Ok(ok) => ok,
+            Err(e) => {
+                println!("{rel}: {e}");
+                continue;
+            }
+        };
+        let record = hal_gen::coverage::record(chip, classes);
+        let row = vendors.entry(vendor).or_default();
+        row.chips += 1;
+        row.cortex_m += usize::from(chip.target.has_rt());
+        for cap in Capability::ALL {
+            let c = &record.capabilities[&cap];
+            let entry = row.capabilities.entry(cap.as_str()).or_default();
+            entry.0 += usize::from(c.status == "generated");
+            entry.1 += usize::from(c.status != "absent");
+        }
+        for class in classes {
+            if let Some(kind) = args.matches {
+                if let Some(m) = class.best(kind) {
+                    println!("{rel} {}: {} ({:.2})", class.instance, m.family, m.score);
+                }
+            }
+            if let Some(kind) = args.unmatched {
+                if class.hinted.contains(&kind) && class.best(kind).is_none() && class.registers_from.is_none() {
+                    let shape: Vec<&str> = class
+                        .registers
+                        .iter()
+                        .map(|r| r.split(" @").next().unwrap_or(r))
+                        .collect();
+                    shapes
+                        .entry(shape.join(" "))
+                        .or_default()
+                        .push(format!("{rel}:{}", class.instance));
+                }
+            }
+        }
+    }
+    let mut groups: Vec<_> = shapes.into_iter().collect();
+    groups.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
+    for (shape, who) in groups.iter().take(40) {
+        println!("{:4} × [{shape}]\n       e.g. {}", who.len(), who.iter().take(3).cloned().collect::<Vec<_>>().join(", "));
+    }
+    print_table(&vendors);
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&vendors)? + "\n")?;
+    }
+    Ok(())
+}
+
+fn print_table(vendors: &BTreeMap<String, VendorRow>) {
+    let caps: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
+    println!("\n{:<12} {:>5} {}", "vendor", "chips", caps.iter().map(|c| format!("{c:>14}")).collect::<String>());
+    let mut total = VendorRow::default();
+    for (vendor, row) in vendors {
+        print_row(vendor, row, &caps);
+        total.chips += row.chips;
+        total.cortex_m += row.cortex_m;
+        for (cap, (g, h)) in &row.capabilities {
+            let e = total.capabilities.entry(cap).or_default();
+            e.0 += g;
+            e.1 += h;
+        }
+    }
+    print_row("all", &total, &caps);
+    println!("(generated/has; delay counts Cortex-M chips: {} of {})", total.cortex_m, total.chips);
+}
+
+fn print_row(name: &str, row: &VendorRow, caps: &[&str]) {
+    let cells: String = caps
+        .iter()
+        .map(|c| {
+            let (g, h) = row.capabilities.get(c).copied().unwrap_or_default();
+            let pct = if h == 0 { 0.0 } else { 100.0 * g as f64 / h as f64 };
+            format!("{:>14}", format!("{g}/{h} {pct:.0}%"))
+        })
+        .collect();
+    println!("{name:<12} {:>5} {cells}", row.chips);
+}
