@@ -277,6 +277,8 @@ pub fn crate_files(
     files.insert("src/time.rs".into(), renderer.render("hal/time.rs.j2", &ctx)?);
     if ctx.cortex_m {
         files.insert("src/delay.rs".into(), renderer.render("hal/delay.rs.j2", &ctx)?);
+    }
+    if !ctx.examples.is_empty() {
         files.insert("build.rs".into(), renderer.render("hal/build.rs.j2", &ctx)?);
     }
     if !ctx.skeletons.is_empty() {

@@ -89,6 +89,14 @@ pub fn generate_from_str(name: &Path, text: &str, config: &Config) -> Result<Gen
     generate_from(loaded, config, watch)
 }
 
+/// The catalogue: built-in families, with `config.templates_dir` overrides.
+pub fn load_catalogue(config: &Config) -> Result<catalogue::Catalogue, Error> {
+    let renderer = render::Renderer::new(config)?;
+    catalogue::Catalogue::load(config.templates_dir.as_deref(), &|name| {
+        renderer.has_template(name)
+    })
+}
+
 /// Load, repair and classify only: no PAC, no files. Fast enough to run
 /// over the whole corpus while growing the catalogue.
 pub fn classify_file(
@@ -102,10 +110,7 @@ pub fn classify_file(
     } = load::load_file(svd_path, config)?;
     repair::run_all(&mut device, &source, config, &mut diagnostics)?;
     let chip = model::Chip::from_device(&device, &source);
-    let renderer = render::Renderer::new(config)?;
-    let catalogue = catalogue::Catalogue::load(config.templates_dir.as_deref(), &|name| {
-        renderer.has_template(name)
-    })?;
+    let catalogue = load_catalogue(config)?;
     let classes = classify::classify(&device, &source, &catalogue);
     Ok((chip, classes))
 }

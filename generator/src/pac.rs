@@ -62,9 +62,10 @@ pub fn emit(
     })?;
 
     lap("svd2rust");
-    let file: syn::File = syn::parse2(rendered).map_err(|e| Error::Pac {
+    let mut file: syn::File = syn::parse2(rendered).map_err(|e| Error::Pac {
         message: format!("svd2rust produced invalid Rust: {e}"),
     })?;
+    ungate_interrupts(&mut file.items);
     lap("syn parse");
     let mut modules = BTreeMap::new();
     split_top_level(file, &mut modules);
@@ -89,6 +90,28 @@ pub fn emit(
         features: features.into_iter().collect(),
         interrupt_handlers,
     })
+}
+
+/// svd2rust gates each `Interrupt` variant on its peripheral's feature, so a
+/// crate enabling no peripheral with an interrupt gets a zero-variant
+/// `#[repr(u16)]` enum, which does not compile. Interrupt numbers are a
+/// fact of the chip, not of a peripheral's module: keep every variant.
+fn ungate_interrupts(items: &mut [syn::Item]) {
+    for item in items {
+        match item {
+            syn::Item::Enum(e) if e.ident == "Interrupt" => {
+                for variant in &mut e.variants {
+                    variant.attrs.retain(|a| !a.path().is_ident("cfg"));
+                }
+            }
+            syn::Item::Mod(m) => {
+                if let Some((_, content)) = m.content.as_mut() {
+                    ungate_interrupts(content);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Move every inline top-level module into its own file. Peripheral modules

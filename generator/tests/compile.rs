@@ -88,3 +88,44 @@ fn generated_pacs_pass_cargo_check() {
     }
     check_fixtures(&fixtures);
 }
+
+/// The HAL rendered for the catalogue's synthesised chip (one peripheral per
+/// family, see `catalogue::synth`) passes clippy with `-D warnings`: every
+/// driver template compiles. Fixture HALs are checked the same way.
+#[test]
+fn generated_hals_pass_clippy() {
+    let config = Config::default();
+    let catalogue = hal_gen::load_catalogue(&config).unwrap();
+    let (svd, _) = hal_gen::catalogue::synth::svd(&catalogue);
+    let dir = tempfile::tempdir().unwrap();
+    let mut crates = Vec::new();
+    let synthesised =
+        hal_gen::generate_from_str(Path::new("CATALOGUE.svd"), &svd, &config).unwrap();
+    let out = dir.path().join("catalogue");
+    hal_gen::write_output(&out, &synthesised.files, "CATALOGUE.svd", &config).unwrap();
+    crates.push(("CATALOGUE.svd".to_string(), out.join(synthesised.chip.hal_crate_name())));
+    for fixture in common::all_fixtures() {
+        let out = dir.path().join(fixture.trim_end_matches(".svd"));
+        write_crate(&fixture, &out);
+        let hal = common::generate_ok(&fixture).chip.hal_crate_name();
+        crates.push((fixture, out.join(hal)));
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut failures = Vec::new();
+    for (name, crate_dir) in crates {
+        let output = Command::new(&cargo)
+            .args(["clippy", "--quiet", "--manifest-path"])
+            .arg(crate_dir.join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(target_dir())
+            .args(["--", "-D", "warnings"])
+            .env("CARGO_TERM_COLOR", "never")
+            .output()
+            .expect("cargo runs");
+        if !output.status.success() {
+            eprintln!("{name}: clippy FAILED:\n{}", String::from_utf8_lossy(&output.stderr));
+            failures.push(name);
+        }
+    }
+    assert!(failures.is_empty(), "clippy failed for {failures:?} (stderr above)");
+}

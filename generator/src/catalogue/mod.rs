@@ -9,6 +9,7 @@
 //! name the file and key. `templates/README.md` explains how to add a family.
 
 mod pattern;
+pub mod synth;
 
 pub use pattern::Pattern;
 
