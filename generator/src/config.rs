@@ -18,6 +18,9 @@ pub struct Limits {
     /// Most XML markup items (elements, comments, processing instructions)
     /// in the file; text nodes come on top, at most one between two items.
     pub max_xml_nodes: u32,
+    /// Deepest nesting of XML elements. The XML parser recurses once per
+    /// level; an SVD needs about 10 levels plus one per cluster.
+    pub max_xml_depth: usize,
     /// Deepest nesting of clusters.
     pub max_cluster_depth: usize,
     /// Most registers in one device, after array expansion.
@@ -38,6 +41,7 @@ impl Default for Limits {
         Self {
             max_file_bytes: 128 * 1024 * 1024,
             max_xml_nodes: 2_000_000,
+            max_xml_depth: 256,
             max_cluster_depth: 32,
             max_registers: 32_768,
             max_fields: 131_072,

@@ -103,6 +103,16 @@ impl OutputDiff {
 pub fn diff_output(out: &Path, tree: &FileTree, source: &str) -> Result<OutputDiff, Error> {
     let mut files = Vec::new();
     for (dir, generated) in writer::by_directory(tree) {
+        if dir.is_empty() {
+            // Files at the top of OUT (reports), not in a crate directory:
+            // each is compared on its own.
+            for (rel, new) in &generated {
+                if let Some(change) = compare(&out.join(rel), rel, new)? {
+                    files.push(change);
+                }
+            }
+            continue;
+        }
         let target = out.join(&dir);
         let mut wanted = generated.clone();
         wanted.insert(
@@ -110,22 +120,8 @@ pub fn diff_output(out: &Path, tree: &FileTree, source: &str) -> Result<OutputDi
             writer::manifest_text(&generated, source),
         );
         for (rel, new) in &wanted {
-            let path = target.join(rel);
-            let display = format!("{dir}/{rel}");
-            match read_if_file(&path)? {
-                None => files.push(FileDiff {
-                    path: display,
-                    change: Change::Added,
-                    old: None,
-                    new: Some(new.clone()),
-                }),
-                Some(old) if old != new.as_bytes() => files.push(FileDiff {
-                    path: display,
-                    change: Change::Modified,
-                    old: Some(old),
-                    new: Some(new.clone()),
-                }),
-                Some(_) => {}
+            if let Some(change) = compare(&target.join(rel), &format!("{dir}/{rel}"), new)? {
+                files.push(change);
             }
         }
         // What the writer would drop: files it generated before and no
@@ -155,6 +151,25 @@ pub fn diff_output(out: &Path, tree: &FileTree, source: &str) -> Result<OutputDi
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(OutputDiff { files })
+}
+
+/// How the file at `path` (shown as `display`) would change to hold `new`.
+fn compare(path: &Path, display: &str, new: &str) -> Result<Option<FileDiff>, Error> {
+    Ok(match read_if_file(path)? {
+        None => Some(FileDiff {
+            path: display.to_string(),
+            change: Change::Added,
+            old: None,
+            new: Some(new.to_string()),
+        }),
+        Some(old) if old != new.as_bytes() => Some(FileDiff {
+            path: display.to_string(),
+            change: Change::Modified,
+            old: Some(old),
+            new: Some(new.to_string()),
+        }),
+        Some(_) => None,
+    })
 }
 
 /// The bytes of a regular file, `None` if there is none at `path`.
@@ -209,7 +224,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let t = tree(&[("x-pac/src/lib.rs", "fn a() {}\n")]);
         let d = diff_output(&dir.path().join("out"), &t, "x.svd").unwrap();
-        let paths: Vec<_> = d.files.iter().map(|f| (f.path.as_str(), f.change)).collect();
+        let paths: Vec<_> = d
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.change))
+            .collect();
         assert_eq!(
             paths,
             [
@@ -218,7 +237,10 @@ mod tests {
             ]
         );
         let text = d.unified();
-        assert!(text.contains("--- /dev/null\n+++ b/x-pac/src/lib.rs\n"), "{text}");
+        assert!(
+            text.contains("--- /dev/null\n+++ b/x-pac/src/lib.rs\n"),
+            "{text}"
+        );
         assert!(text.contains("+fn a() {}\n"), "{text}");
     }
 
@@ -248,7 +270,10 @@ mod tests {
             text.contains("--- a/x-pac/src/lib.rs\n+++ b/x-pac/src/lib.rs\n@@ -1,3 +1,3 @@\n line 1\n-line 2\n+line two\n line 3\n"),
             "{text}"
         );
-        assert!(text.contains("--- a/x-pac/src/gone.rs\n+++ /dev/null\n"), "{text}");
+        assert!(
+            text.contains("--- a/x-pac/src/gone.rs\n+++ /dev/null\n"),
+            "{text}"
+        );
         // Reading only: the output is as the first write left it.
         assert!(out.join("x-pac/src/gone.rs").exists());
         assert!(!out.join("x-pac/src/new.rs").exists());

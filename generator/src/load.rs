@@ -74,18 +74,9 @@ pub fn load_str(path: &Path, text: &str, config: &Config) -> Result<Loaded, Erro
             limit: limits.max_file_bytes,
         });
     }
-    if let Some(offset) = nth_markup_offset(text, limits.max_xml_nodes) {
-        return Err(limit_error(
-            path,
-            text,
-            LimitHit {
-                offset,
-                limit: "limits.max_xml_nodes",
-                max: u64::from(limits.max_xml_nodes),
-                detail: "too many XML elements; the first one past the limit is here".into(),
-            },
-        ));
-    }
+    // Before any parser sees it: roxmltree (also inside svd-parser)
+    // recurses once per nesting level, and builds every node it reads.
+    scan_markup(text, limits).map_err(|hit| limit_error(path, text, hit))?;
     let options = roxmltree::ParsingOptions {
         // SVD never needs a DTD; refusing it rules out entity expansion
         // bombs and external entities in one stroke.
@@ -159,6 +150,9 @@ pub fn load_str(path: &Path, text: &str, config: &Config) -> Result<Loaded, Erro
 }
 
 fn limit_error(path: &Path, text: &str, hit: LimitHit) -> Error {
+    if hit.limit.is_empty() {
+        return Error::at(path, text, hit.offset, hit.detail);
+    }
     let (line, col) = crate::source_map::line_col(text, hit.offset);
     Error::Limit {
         path: path.to_path_buf(),
@@ -170,22 +164,74 @@ fn limit_error(path: &Path, text: &str, hit: LimitHit) -> Error {
     }
 }
 
-/// Byte offset of the markup item (element, comment, processing
-/// instruction, CDATA, declaration: every `<` that does not close an
-/// element) that makes `max + 1` of them, if there are that many. An
-/// over-count (a `<` inside a comment) only makes the limit stricter.
-fn nth_markup_offset(text: &str, max: u32) -> Option<usize> {
+/// Count markup items (elements, comments, processing instructions,
+/// CDATA sections, declarations) and track element nesting, stopping at the
+/// first item past `limits.max_xml_nodes` or the first element nested
+/// deeper than `limits.max_xml_depth`. A lexical scan only: malformed XML
+/// is left to roxmltree, which reports it with its position.
+fn scan_markup(text: &str, limits: &crate::config::Limits) -> Result<(), LimitHit> {
     let bytes = text.as_bytes();
-    let mut count: u64 = 0;
-    for (i, _) in bytes.iter().enumerate().filter(|(_, &b)| b == b'<') {
-        if bytes.get(i + 1) != Some(&b'/') {
-            count += 1;
-            if count > u64::from(max) {
-                return Some(i);
-            }
+    let find = |from: usize, needle: &[u8]| -> usize {
+        bytes[from.min(bytes.len())..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map_or(bytes.len(), |i| from + i + needle.len())
+    };
+    let (mut items, mut depth) = (0u64, 0usize);
+    let mut i = 0;
+    while let Some(lt) = bytes[i.min(bytes.len())..].iter().position(|&b| b == b'<') {
+        let at = i + lt;
+        let rest = &bytes[at + 1..];
+        if rest.starts_with(b"/") {
+            depth = depth.saturating_sub(1);
+            i = find(at, b">");
+            continue;
         }
+        items += 1;
+        if items > u64::from(limits.max_xml_nodes) {
+            return Err(LimitHit {
+                offset: at,
+                limit: "limits.max_xml_nodes",
+                max: u64::from(limits.max_xml_nodes),
+                detail: "too many XML elements; the first one past the limit is here".into(),
+            });
+        }
+        i = if rest.starts_with(b"!--") {
+            find(at + 4, b"-->")
+        } else if rest.starts_with(b"![CDATA[") {
+            find(at + 9, b"]]>")
+        } else if rest.starts_with(b"?") {
+            find(at + 2, b"?>")
+        } else if rest.starts_with(b"!") {
+            find(at, b">")
+        } else {
+            // A start tag: find its `>` outside attribute values.
+            let mut j = at + 1;
+            let mut quote = None;
+            while j < bytes.len() {
+                match (quote, bytes[j]) {
+                    (None, b'"' | b'\'') => quote = Some(bytes[j]),
+                    (Some(q), b) if b == q => quote = None,
+                    (None, b'>') => break,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if bytes.get(j.wrapping_sub(1)) != Some(&b'/') {
+                depth += 1;
+                if depth > limits.max_xml_depth {
+                    return Err(LimitHit {
+                        offset: at,
+                        limit: "limits.max_xml_depth",
+                        max: limits.max_xml_depth as u64,
+                        detail: format!("XML elements nested {depth} deep here"),
+                    });
+                }
+            }
+            j + 1
+        };
     }
-    None
+    Ok(())
 }
 
 /// svd-parser reports positions only inside its context strings, as

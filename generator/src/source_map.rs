@@ -36,17 +36,22 @@ pub struct Census {
 #[derive(Debug)]
 pub struct LimitHit {
     pub offset: usize,
+    /// The limit's name in `Config`; empty when the walk stopped at input
+    /// that is invalid whatever the limits (`detail` says why).
     pub limit: &'static str,
     pub max: u64,
     pub detail: String,
 }
 
 impl SourceMap {
+    /// `file` names the SVD in diagnostics, and its last component goes
+    /// into generated files (TOML strings, comments, Markdown): control
+    /// characters, `"` and `` ` `` there become `_`.
     pub fn new(file: String, text: &str) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         Self {
-            file,
+            file: plain_file_name(file),
             line_starts,
             elements: HashMap::new(),
         }
@@ -134,7 +139,7 @@ impl SourceMap {
     ) -> Result<(), LimitHit> {
         census.max_cluster_depth = census.max_cluster_depth.max(depth - 1);
         let max_depth = limits.max_cluster_depth;
-        if depth > max_depth {
+        if depth - 1 > max_depth {
             return Err(LimitHit {
                 offset: block.range().start,
                 limit: "limits.max_cluster_depth",
@@ -168,6 +173,7 @@ impl SourceMap {
                     for f in fields.children().filter(|n| n.has_tag_name("field")) {
                         let fname = child_text(f, "name").unwrap_or_default();
                         self.record(format!("{path}.{fname}"), f.range().start);
+                        check_bit_range(f)?;
                         let n = copies.saturating_mul(note_dim(f, limits, census)?);
                         census.fields = census.fields.saturating_add(n);
                         if census.fields > limits.max_fields as u64 {
@@ -189,6 +195,49 @@ impl SourceMap {
             }
         }
         Ok(())
+    }
+}
+
+fn plain_file_name(file: String) -> String {
+    let hazard = |c: char| c.is_control() || c == '"' || c == '`';
+    let name_at = file.rfind(['/', '\\']).map_or(0, |i| i + 1);
+    if !file[name_at..].contains(hazard) {
+        return file;
+    }
+    let name: String = file[name_at..]
+        .chars()
+        .map(|c| if hazard(c) { '_' } else { c })
+        .collect();
+    format!("{}{name}", &file[..name_at])
+}
+
+/// `[msb:lsb]` (or `<msb>`/`<lsb>`) spanning all 2^32 bits overflows
+/// svd-parser's width; it is as invalid as a reversed range, which
+/// svd-parser reports itself.
+fn check_bit_range(field: roxmltree::Node) -> Result<(), LimitHit> {
+    let (msb, lsb) = if let Some(range) = child_text(field, "bitRange") {
+        let inner = range.trim_start_matches('[').trim_end_matches(']');
+        let Some((msb, lsb)) = inner.split_once(':') else {
+            return Ok(());
+        };
+        (
+            msb.trim().parse::<u64>().ok(),
+            lsb.trim().parse::<u64>().ok(),
+        )
+    } else {
+        let number = |tag| child_text(field, tag).and_then(crate::load::parse_svd_int);
+        (number("msb"), number("lsb"))
+    };
+    match (msb, lsb) {
+        (Some(msb), Some(lsb)) if msb >= lsb && msb - lsb + 1 > u64::from(u32::MAX) => {
+            Err(LimitHit {
+                offset: field.range().start,
+                limit: "",
+                max: 0,
+                detail: format!("bit range [{msb}:{lsb}] is 2^32 bits or more wide"),
+            })
+        }
+        _ => Ok(()),
     }
 }
 

@@ -33,6 +33,11 @@ struct Cli {
     /// Write the diagnostics as JSON to this file.
     #[arg(long, value_name = "FILE")]
     diagnostics_json: Option<PathBuf>,
+    /// Write nothing; print what regeneration would change in OUT as a
+    /// unified diff per file. Exit status as diff(1): 0 no changes,
+    /// 1 changes, 2 trouble.
+    #[arg(long)]
+    diff: bool,
 }
 
 fn main() -> ExitCode {
@@ -43,6 +48,16 @@ fn main() -> ExitCode {
         templates_dir: cli.templates.clone(),
         ..Config::default()
     };
+    if cli.diff {
+        return match diff(&cli, &config) {
+            Ok(false) => ExitCode::SUCCESS,
+            Ok(true) => ExitCode::from(1),
+            Err(report) => {
+                eprintln!("{report:?}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match run(&cli, &config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(report) => {
@@ -52,7 +67,32 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: &Cli, config: &Config) -> miette::Result<()> {
+/// `--diff`: whether regeneration would change anything in OUT.
+fn diff(cli: &Cli, config: &Config) -> miette::Result<bool> {
+    let generated = generate(cli, config)?;
+    let changes = hal_gen::diff::diff_output(&cli.out, &generated.files, &generated.chip.svd_file)?;
+    print!("{}", changes.unified());
+    use hal_gen::diff::Change;
+    if changes.is_empty() {
+        eprintln!(
+            "no changes: regeneration would leave {} as it is",
+            cli.out.display()
+        );
+    } else {
+        eprintln!(
+            "{} file(s) would change in {}: {} added, {} modified, {} removed",
+            changes.files.len(),
+            cli.out.display(),
+            changes.count(Change::Added),
+            changes.count(Change::Modified),
+            changes.count(Change::Removed),
+        );
+    }
+    Ok(!changes.is_empty())
+}
+
+/// Generate in memory and report the diagnostics.
+fn generate(cli: &Cli, config: &Config) -> miette::Result<hal_gen::Generated> {
     let generated = hal_gen::generate(&cli.svd, config)?;
     let diags = &generated.diagnostics;
     let file = cli.svd.display();
@@ -73,6 +113,12 @@ fn run(cli: &Cli, config: &Config) -> miette::Result<()> {
         std::fs::write(path, json + "\n")
             .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
     }
+    Ok(generated)
+}
+
+fn run(cli: &Cli, config: &Config) -> miette::Result<()> {
+    let generated = generate(cli, config)?;
+    let diags = &generated.diagnostics;
     let write_started = std::time::Instant::now();
     let report =
         hal_gen::write_output(&cli.out, &generated.files, &generated.chip.svd_file, config)?;

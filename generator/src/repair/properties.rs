@@ -97,10 +97,7 @@ pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
         fields.retain_mut(|f| {
             let fpath = format!("{path}.{}", f.name);
             // In u64: a hostile offset and width can overflow u32 when added.
-            let (offset, bits) = (
-                u64::from(f.bit_range.offset),
-                u64::from(f.bit_range.width),
-            );
+            let (offset, bits) = (u64::from(f.bit_range.offset), u64::from(f.bit_range.width));
             let size = u64::from(size);
             if bits == 0 || offset >= size {
                 ctx.repair(
