@@ -84,13 +84,13 @@ pub(crate) fn recorded_files(target: &Path) -> Option<Vec<String>> {
 fn check_paths(out: &Path, tree: &FileTree) -> Result<(), Error> {
     for path in tree.keys() {
         let ok = path.split('/').all(|c| {
-                !c.is_empty()
-                    && c != "."
-                    && c != ".."
-                    && !c.contains(['\\', '\0', ':'])
-                    && !c.starts_with(TMP_PREFIX)
-                    && !c.starts_with(OLD_PREFIX)
-            });
+            !c.is_empty()
+                && c != "."
+                && c != ".."
+                && !c.contains(['\\', '\0', ':'])
+                && !c.starts_with(TMP_PREFIX)
+                && !c.starts_with(OLD_PREFIX)
+        });
         if !ok {
             return Err(Error::UnsafePath {
                 path: out.join(path),
@@ -131,11 +131,13 @@ pub fn write_output(
     if out.is_dir() {
         clean_leftovers(out);
     }
+    clean_staging_leftovers(out);
     // Decide everything before writing anything.
     let mut plans = Vec::new();
     let mut edited = Vec::new();
-    let (reports, dirs): (BTreeMap<_, _>, BTreeMap<_, _>) =
-        by_directory(tree).into_iter().partition(|(dir, _)| dir.is_empty());
+    let (reports, dirs): (BTreeMap<_, _>, BTreeMap<_, _>) = by_directory(tree)
+        .into_iter()
+        .partition(|(dir, _)| dir.is_empty());
     let reports = reports.into_values().next().unwrap_or_default();
     let report_plan = plan_reports(out, &reports, config)?;
     for (dir, files) in dirs {
@@ -169,12 +171,22 @@ pub fn write_output(
             files: edited
                 .iter()
                 .map(|(i, rel)| out.join(&plans[*i].dir).join(rel).display().to_string())
-                .chain(report_plan.edited.iter().map(|n| out.join(n).display().to_string()))
+                .chain(
+                    report_plan
+                        .edited
+                        .iter()
+                        .map(|n| out.join(n).display().to_string()),
+                )
                 .collect(),
         });
     }
 
     fs::create_dir_all(out).map_err(write_error(out))?;
+    if let Some(report) = swap_whole_output(out, &plans, &reports, &report_plan)? {
+        return Ok(report);
+    }
+    // OUT holds things that are not hal-gen's: each crate directory is
+    // swapped on its own (atomic per crate), then the reports.
     let mut report = WriteReport::default();
     for plan in plans {
         if plan.unchanged {
@@ -201,6 +213,150 @@ pub fn write_output(
     Ok(report)
 }
 
+/// The staging tree of a whole-output swap: a hidden sibling of OUT.
+fn staging_prefix(out_name: &str) -> String {
+    format!(".{out_name}{TMP_PREFIX}")
+}
+
+/// OUT's parent directory and OUT's own name, resolved.
+fn parent_and_name(out: &Path) -> Option<(PathBuf, String)> {
+    let canon = out.canonicalize().ok()?;
+    let parent = canon.parent()?.to_path_buf();
+    let name = canon.file_name()?.to_string_lossy().into_owned();
+    Some((parent, name))
+}
+
+/// When every entry of OUT is hal-gen's (its crate directories, its
+/// reports and their manifest, the `*.hal-gen-new` it left), build the
+/// complete new OUT beside it and exchange the two in one
+/// `renameat2(RENAME_EXCHANGE)`: a crash, or a reader, sees the whole old
+/// output or the whole new one, across all crates and reports. Returns
+/// `None` (nothing done) when OUT holds anything else, or when nothing
+/// would change, or when the filesystem cannot exchange.
+fn swap_whole_output(
+    out: &Path,
+    plans: &[Plan],
+    reports: &BTreeMap<String, String>,
+    report_plan: &ReportPlan,
+) -> Result<Option<WriteReport>, Error> {
+    let reports_unchanged = reports
+        .iter()
+        .all(|(name, c)| fs::read_to_string(out.join(name)).ok().as_deref() == Some(c.as_str()));
+    if plans.iter().all(|p| p.unchanged) && reports_unchanged {
+        return Ok(None);
+    }
+    let Some((parent, out_name)) = parent_and_name(out) else {
+        return Ok(None);
+    };
+    // Everything in OUT must be accounted for; top-level files that are
+    // not rewritten (older reports, their manifest) are carried over.
+    let mut carry = Vec::new();
+    for entry in fs::read_dir(out).map_err(write_error(out))?.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        let planned_dir = plans.iter().any(|p| p.dir == name);
+        if planned_dir && is_dir || reports.contains_key(&name) && !is_dir {
+            continue;
+        }
+        let ours = name == REPORTS_MANIFEST
+            || report_plan.recorded.contains_key(&name)
+            || name.ends_with(NEW_SUFFIX);
+        if !ours || is_dir {
+            return Ok(None);
+        }
+        carry.push(name);
+    }
+
+    let staging = parent.join(format!(
+        "{}{}",
+        staging_prefix(&out_name),
+        std::process::id()
+    ));
+    let built = (|| -> Result<WriteReport, Error> {
+        let _ = fs::remove_dir_all(&staging);
+        fs::create_dir_all(&staging).map_err(write_error(&staging))?;
+        let mut report = WriteReport::default();
+        for plan in plans {
+            report
+                .kept
+                .extend(build_tree(&staging.join(&plan.dir), plan)?);
+            if plan.unchanged {
+                report.unchanged.push(plan.target.clone());
+            } else {
+                report.written.push(plan.target.clone());
+            }
+        }
+        let mut recorded = report_plan.recorded.clone();
+        for (name, contents) in reports {
+            let path = staging.join(name);
+            fs::write(&path, contents).map_err(write_error(&path))?;
+            recorded.insert(name.clone(), header::hash(contents));
+            let target = out.join(name);
+            if fs::read_to_string(&target).ok().as_deref() == Some(contents.as_str()) {
+                report.unchanged.push(target);
+            } else {
+                report.written.push(target);
+            }
+        }
+        for name in &carry {
+            if name == REPORTS_MANIFEST && !reports.is_empty() {
+                continue;
+            }
+            let to = staging.join(name);
+            fs::copy(out.join(name), &to).map_err(write_error(&to))?;
+        }
+        if !reports.is_empty() {
+            let manifest = serde_json::to_string_pretty(&recorded).expect("map serialises") + "\n";
+            let path = staging.join(REPORTS_MANIFEST);
+            fs::write(&path, manifest).map_err(write_error(&path))?;
+        }
+        Ok(report)
+    })();
+    let report = match built {
+        Ok(report) => report,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    let live = parent.join(&out_name);
+    let exchanged = rustix::fs::renameat_with(
+        rustix::fs::CWD,
+        &staging,
+        rustix::fs::CWD,
+        &live,
+        rustix::fs::RenameFlags::EXCHANGE,
+    );
+    if exchanged.is_err() {
+        // No RENAME_EXCHANGE here: fall back to per-crate swaps.
+        let _ = fs::remove_dir_all(&staging);
+        return Ok(None);
+    }
+    // `staging` now holds the old output.
+    fs::remove_dir_all(&staging).map_err(write_error(&staging))?;
+    Ok(Some(report))
+}
+
+/// Remove the staging tree of a whole-output swap that a killed run left
+/// beside OUT (before the exchange it is the unfinished new output, after
+/// it the old one: never live).
+fn clean_staging_leftovers(out: &Path) {
+    let Some((parent, out_name)) = parent_and_name(out) else {
+        return;
+    };
+    let prefix = staging_prefix(&out_name);
+    let Ok(entries) = fs::read_dir(&parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let pid = name.strip_prefix(&prefix).unwrap_or("x");
+        if !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 #[derive(Default)]
 struct ReportPlan {
     /// Name → hash, as the reports manifest will record them.
@@ -210,7 +366,11 @@ struct ReportPlan {
 
 /// Top-level report files are replaced only when the reports manifest says
 /// hal-gen wrote the version on disk.
-fn plan_reports(out: &Path, reports: &BTreeMap<String, String>, config: &Config) -> Result<ReportPlan, Error> {
+fn plan_reports(
+    out: &Path,
+    reports: &BTreeMap<String, String>,
+    config: &Config,
+) -> Result<ReportPlan, Error> {
     let mut plan = ReportPlan {
         recorded: fs::read_to_string(out.join(REPORTS_MANIFEST))
             .ok()
