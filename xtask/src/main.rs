@@ -8,6 +8,7 @@ mod coverage;
 mod cross;
 mod fetch;
 mod fuzz;
+mod precision;
 mod regen;
 mod report;
 mod util;
@@ -30,6 +31,8 @@ enum Command {
     Corpus(corpus::Args),
     /// Classify the corpus (no PAC) and print per-vendor driver coverage.
     Coverage(coverage::Args),
+    /// Classifier precision on the hand-labelled sample (docs/precision).
+    Precision(precision::Args),
     /// Merge shard reports written by `corpus --shard K/N`.
     CorpusMerge(corpus::MergeArgs),
     /// Build generated PACs for their thumb target (rustup target or Debian build-std).
@@ -49,6 +52,7 @@ fn main() -> Result<()> {
         Command::Fetch => fetch::corpus_dir().map(|dir| println!("{}", dir.display())),
         Command::Corpus(args) => corpus::run(args),
         Command::Coverage(args) => coverage::run(args),
+        Command::Precision(args) => precision::run(args),
         Command::CorpusMerge(args) => corpus::merge(args),
         Command::Cross(args) => cross::run(args),
         Command::Regen(args) => regen::run(args),
