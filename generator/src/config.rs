@@ -7,10 +7,13 @@ use std::path::PathBuf;
 /// [`Error::FileTooLarge`](crate::Error::FileTooLarge)), with its value and
 /// the place in the file, so a user knows which knob to turn.
 ///
-/// The defaults leave a wide margin over the largest of the 490 SVDs of the
+/// The defaults leave a margin over the largest of the 490 SVDs of the
 /// cmsis-svd corpus (7.9 MB, 151,000 elements, 3,918 registers and 22,061
 /// fields after array expansion, `dim` 512, clusters 1 deep, IRQ 127), and
-/// keep hal-gen's time and memory bounded on anything else.
+/// keep hal-gen's time and memory bounded on anything else. svd2rust's
+/// output, and so hal-gen's memory, grows with registers (about 75 KB each)
+/// and fields (about 40 KB each): at the register and field limits a PAC
+/// takes 1.2-1.4 GB and 5 s (README, "Hostile input").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Largest SVD read, in bytes.
@@ -43,8 +46,8 @@ impl Default for Limits {
             max_xml_nodes: 2_000_000,
             max_xml_depth: 256,
             max_cluster_depth: 32,
-            max_registers: 32_768,
-            max_fields: 131_072,
+            max_registers: 16_384,
+            max_fields: 32_768,
             max_dim: 4096,
             max_derive_chain: 64,
             max_interrupt: 1023,
