@@ -1,4 +1,6 @@
-//! `cargo xtask cross`: build generated PACs for their thumb target.
+//! `cargo xtask cross`: build generated PACs for their thumb target, then
+//! their HAL crates with the examples (release, linked with the PAC's
+//! memory.x), so "builds for the target" includes a linked firmware.
 
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
@@ -67,12 +69,34 @@ pub fn run(args: Args) -> Result<()> {
             "FAILED"
         };
         println!(
-            "{:<14} {triple:<24} {verdict:<6} {secs:>6.1} s  ({toolchain:?})",
+            "{:<14} {triple:<24} pac {verdict:<6} {secs:>6.1} s  ({toolchain:?})",
+            g.chip.name
+        );
+        let started = Instant::now();
+        let status = toolchain
+            .cargo(
+                "build",
+                &out.join(g.chip.hal_crate_name()),
+                triple,
+                &target_dir,
+            )
+            .args(["--quiet", "--release", "--features", "rt,memory-x", "--lib", "--examples"])
+            .status()
+            .context("running cargo")?;
+        let secs = started.elapsed().as_secs_f64();
+        let verdict = if status.success() {
+            "ok"
+        } else {
+            failures += 1;
+            "FAILED"
+        };
+        println!(
+            "{:<14} {triple:<24} hal {verdict:<6} {secs:>6.1} s  (lib + examples, release)",
             g.chip.name
         );
     }
     if failures > 0 {
-        bail!("{failures} PAC(s) failed to build for their target");
+        bail!("{failures} crate(s) failed to build for their target");
     }
     Ok(())
 }
