@@ -866,6 +866,34 @@ fn dim_of_2_pow_31_stops_at_the_dim_limit() {
     assert_eq!((line, col), position(&text, "<dim>", 0));
 }
 
+/// Found by the fuzzer: svd2rust panics on an array of no elements.
+#[test]
+fn dim_of_zero_is_dropped() {
+    let regs = "<cluster><name>SLOT%s</name><dim>0</dim><dimIncrement>0x10</dimIncrement>\
+         <addressOffset>0x10</addressOffset>\n"
+        .to_string()
+        + &register("DATA", 0, "")
+        + "</cluster>\n"
+        + &register("CTRL", 0, "");
+    let text = device(&peripheral("P", 0x4000_0000, &regs));
+    let g = ok(generate("dim0.svd", &text));
+    let found = diagnostics(&g, "dim-zero");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "P.SLOT%s");
+    assert_eq!(found[0].1, position(&text, "<cluster>", 0).0);
+}
+
+#[test]
+fn dim_index_of_the_wrong_length_is_an_error_at_the_register() {
+    let text = small().replace(
+        "<register><name>CTRL</name>",
+        "<register><name>CTRL_%s</name><dim>4</dim><dimIncrement>4</dimIncrement><dimIndex>A,B</dimIndex>",
+    );
+    let (line, _, message) = svd_error(generate("dimindex.svd", &text));
+    assert_eq!(line, position(&text, "<dimIndex>", 0).0, "{message}");
+    assert!(message.contains("dimIndex"), "{message}");
+}
+
 #[test]
 fn interrupt_number_of_2_pow_32_minus_1_stops_at_the_interrupt_limit() {
     let text = small().replace(
@@ -981,6 +1009,7 @@ fn expected_regression(name: &str) -> Option<&'static str> {
         "crash-bitrange-2-pow-32.svd" => "error svd",
         "crash-interrupt-vector.svd" => "error limits.max_interrupt",
         "crash-deep-nesting.svd" => "error limits.max_xml_depth",
+        "fuzz-crash-c590dae904f1c76095455658eefcca3232eeaf30.svd" => "repair dim-zero",
         _ => return None,
     })
 }

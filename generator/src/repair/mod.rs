@@ -6,6 +6,7 @@
 //! values, then names last, so earlier passes see the names the file has.
 
 mod addresses;
+mod arrays;
 mod derive;
 mod device;
 mod duplicates;
@@ -101,6 +102,7 @@ pub fn run_all(
         original: HashMap::new(),
     };
     device::run(device, &mut ctx);
+    arrays::run(device, &mut ctx);
     derive::run(device, &mut ctx)?;
     svd_parser::expand_properties(device);
     properties::run(device, &mut ctx);
