@@ -86,6 +86,9 @@ pub struct GateBinding {
     pub address: u64,
     pub size: u32,
     pub bit: u32,
+    /// Write-only set registers (SAM `PMC_PCERn`) are written with the bit
+    /// alone; a read-modify-write could set other bits.
+    pub write_only: bool,
     pub line: Option<u32>,
 }
 
@@ -487,6 +490,7 @@ fn find_gate(
                             address: gp.base_address + reg.offset,
                             size: reg.size,
                             bit: f.bit,
+                            write_only: !reg.access.can_read(),
                             line: source
                                 .locate(&format!("{}.{}.{}", gp.name, reg.path, f.name))
                                 .map(|l| l.line),

@@ -119,6 +119,7 @@ pub struct GateContext {
     pub addr: String,
     pub rty: &'static str,
     pub bit: u32,
+    pub write_only: bool,
     pub line: Option<u32>,
 }
 
@@ -204,6 +205,7 @@ fn gate_context(g: &GateBinding) -> GateContext {
         addr: hex(g.address),
         rty: rty(g.size),
         bit: g.bit,
+        write_only: g.write_only,
         line: g.line,
     }
 }

@@ -19,6 +19,12 @@ pub struct Args {
     /// Also `cargo check --features all` every generated PAC.
     #[arg(long)]
     check: bool,
+    /// Also `cargo clippy -- -D warnings` every generated HAL on the host.
+    #[arg(long)]
+    hal: bool,
+    /// Also build every Cortex-M HAL with its examples for the thumb target.
+    #[arg(long)]
+    thumb: bool,
     /// Only this shard of the sorted SVD list, 1-based: `--shard 2/4`.
     #[arg(long, value_parser = parse_shard)]
     shard: Option<(usize, usize)>,
@@ -117,8 +123,13 @@ pub fn run(args: Args) -> Result<()> {
     let generation_wall_s = started.elapsed().as_secs_f64();
     eprintln!("generated in {generation_wall_s:.1} s");
 
-    if args.check {
-        check_all(&mut results, args.check_jobs.max(1))?;
+    if args.check || args.hal || args.thumb {
+        let what = Checks {
+            pac: args.check,
+            hal: args.hal,
+            thumb: args.thumb,
+        };
+        check_all(&mut results, args.check_jobs.max(1), what)?;
     }
 
     let report = Report::new(results, args.check, generation_wall_s, threads, args.shard);
@@ -241,6 +252,13 @@ fn generate_one(vendor: &str, path: &Path, out_root: &Path) -> ChipResult {
             }
             r.repair_codes = codes;
             r.pac_dir = Some(out.join(g.chip.pac_crate_name()));
+            r.hal_dir = Some(out.join(g.chip.hal_crate_name()));
+            let record = hal_gen::coverage::record(&g.chip, &g.classes);
+            r.capabilities = record
+                .capabilities
+                .iter()
+                .map(|(c, v)| (c.as_str().to_string(), v.status.to_string()))
+                .collect();
         }
         Ok(Err(e)) => {
             r.status = Status::Failed;
@@ -275,7 +293,14 @@ fn first_line(s: &str) -> String {
     }
 }
 
-fn check_all(results: &mut [ChipResult], jobs: usize) -> Result<()> {
+#[derive(Clone, Copy)]
+struct Checks {
+    pac: bool,
+    hal: bool,
+    thumb: bool,
+}
+
+fn check_all(results: &mut [ChipResult], jobs: usize, what: Checks) -> Result<()> {
     let todo: Vec<usize> = (0..results.len())
         .filter(|&i| results[i].pac_dir.is_some())
         .collect();
@@ -294,18 +319,67 @@ fn check_all(results: &mut [ChipResult], jobs: usize) -> Result<()> {
                     };
                     let dir = results[i].pac_dir.clone().expect("filtered");
                     bar.set_message(results[i].file.clone());
-                    let check = check_one(&dir, &target_dir);
-                    done.lock().expect("done").push((i, check));
+                    let pac = what.pac.then(|| check_one(&dir, &target_dir));
+                    let hal_dir = results[i].hal_dir.clone().expect("set with pac_dir");
+                    let hal = what.hal.then(|| hal_clippy(&hal_dir, &target_dir));
+                    let thumb = match (what.thumb, results[i].target.as_deref()) {
+                        (true, Some(triple)) => Some(hal_thumb(&hal_dir, triple, &target_dir)),
+                        _ => None,
+                    };
+                    forget_artifacts(&hal_dir, &target_dir);
+                    done.lock().expect("done").push((i, (pac, hal, thumb)));
                     bar.inc(1);
                 }
             });
         }
     });
     bar.finish_and_clear();
-    for (i, check) in done.into_inner().expect("done") {
-        results[i].check = Some(check);
+    for (i, (pac, hal, thumb)) in done.into_inner().expect("done") {
+        results[i].check = pac;
+        results[i].hal_check = hal;
+        results[i].hal_thumb = thumb;
     }
     Ok(())
+}
+
+fn hal_clippy(hal: &Path, target_dir: &Path) -> CheckResult {
+    let mut cmd = Command::new("cargo");
+    cmd.args(["clippy", "--quiet", "--message-format", "short", "--manifest-path"])
+        .arg(hal.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
+        .args(["--", "-D", "warnings"]);
+    run_check(cmd)
+}
+
+fn hal_thumb(hal: &Path, triple: &str, target_dir: &Path) -> CheckResult {
+    let toolchain = match hal_gen::cross::detect(triple) {
+        Ok(t) => t,
+        Err(e) => {
+            return CheckResult {
+                passed: false,
+                seconds: 0.0,
+                error: Some(format!("no toolchain for {triple}: {e}")),
+            }
+        }
+    };
+    let mut cmd = toolchain.cargo("build", hal, triple, &target_dir.join("thumb"));
+    cmd.args(["--quiet", "--release", "--message-format", "short", "--features", "rt,memory-x", "--lib", "--examples"]);
+    let result = run_check(cmd);
+    let name = hal.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let release = target_dir.join("thumb").join(triple).join("release");
+    forget_artifacts_in(&release, &name);
+    forget_artifacts_in(&release, &name.replace("-hal", "-pac"));
+    result
+}
+
+fn run_check(mut cmd: Command) -> CheckResult {
+    let started = Instant::now();
+    let out = cmd
+        .env("CARGO_TERM_COLOR", "never")
+        .env("CARGO_INCREMENTAL", "0")
+        .output();
+    to_result(out, started.elapsed().as_secs_f64())
 }
 
 fn check_one(pac: &Path, target_dir: &Path) -> CheckResult {
@@ -329,6 +403,10 @@ fn check_one(pac: &Path, target_dir: &Path) -> CheckResult {
         .output();
     let seconds = started.elapsed().as_secs_f64();
     forget_artifacts(pac, target_dir);
+    to_result(out, seconds)
+}
+
+fn to_result(out: std::io::Result<std::process::Output>, seconds: f64) -> CheckResult {
     match out {
         Ok(o) if o.status.success() => CheckResult {
             passed: true,
@@ -363,17 +441,23 @@ fn check_one(pac: &Path, target_dir: &Path) -> CheckResult {
 
 /// Delete one PAC's check artifacts (tens of MB each): 490 of them would
 /// not fit on the disk, and the shared dependencies stay.
-fn forget_artifacts(pac: &Path, target_dir: &Path) {
-    let name = pac
-        .file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .replace('-', "_");
+fn forget_artifacts(krate: &Path, target_dir: &Path) {
+    let name = krate.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    forget_artifacts_in(&target_dir.join("debug"), &name);
+    // The HAL's PAC, built with the HAL's feature subset.
+    let pac = name.replace("-hal", "-pac");
+    if pac != name {
+        forget_artifacts_in(&target_dir.join("debug"), &pac);
+    }
+}
+
+fn forget_artifacts_in(profile_dir: &Path, crate_name: &str) {
+    let name = crate_name.replace('-', "_");
     for (dir, prefix) in [
         ("deps", format!("lib{name}-")),
         (".fingerprint", format!("{}-", name.replace('_', "-"))),
     ] {
-        let Ok(entries) = std::fs::read_dir(target_dir.join("debug").join(dir)) else {
+        let Ok(entries) = std::fs::read_dir(profile_dir.join(dir)) else {
             continue;
         };
         for e in entries.flatten() {

@@ -36,8 +36,19 @@ pub struct ChipResult {
     pub repair_codes: BTreeMap<String, usize>,
     pub gen_ms: f64,
     pub check: Option<CheckResult>,
+    /// Capability → `generated` | `skeleton` | `absent`, from the coverage record.
+    #[serde(default)]
+    pub capabilities: BTreeMap<String, String>,
+    /// `cargo clippy -- -D warnings` of the HAL crate on the host.
+    #[serde(default)]
+    pub hal_check: Option<CheckResult>,
+    /// `cargo build --release --examples` of the HAL for its thumb target.
+    #[serde(default)]
+    pub hal_thumb: Option<CheckResult>,
     #[serde(skip)]
     pub pac_dir: Option<PathBuf>,
+    #[serde(skip)]
+    pub hal_dir: Option<PathBuf>,
 }
 
 impl ChipResult {
@@ -55,7 +66,11 @@ impl ChipResult {
             repair_codes: BTreeMap::new(),
             gen_ms,
             check: None,
+            capabilities: BTreeMap::new(),
+            hal_check: None,
+            hal_thumb: None,
             pac_dir: None,
+            hal_dir: None,
         }
     }
 }
@@ -67,6 +82,17 @@ pub struct VendorSummary {
     pub failed: usize,
     pub checked: usize,
     pub compiled: usize,
+    /// Capability → (chips with a generated driver, chips that have it).
+    #[serde(default)]
+    pub capabilities: BTreeMap<String, (usize, usize)>,
+    #[serde(default)]
+    pub hal_checked: usize,
+    #[serde(default)]
+    pub hal_passed: usize,
+    #[serde(default)]
+    pub thumb_checked: usize,
+    #[serde(default)]
+    pub thumb_passed: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -120,6 +146,19 @@ impl Report {
                 if let Some(check) = &c.check {
                     s.checked += 1;
                     s.compiled += usize::from(check.passed);
+                }
+                if let Some(check) = &c.hal_check {
+                    s.hal_checked += 1;
+                    s.hal_passed += usize::from(check.passed);
+                }
+                if let Some(check) = &c.hal_thumb {
+                    s.thumb_checked += 1;
+                    s.thumb_passed += usize::from(check.passed);
+                }
+                for (cap, status) in &c.capabilities {
+                    let e = s.capabilities.entry(cap.clone()).or_default();
+                    e.0 += usize::from(status == "generated");
+                    e.1 += usize::from(status != "absent");
                 }
             }
         }
@@ -179,6 +218,38 @@ impl Report {
         s
     }
 
+    /// Per-vendor HAL coverage and HAL build results.
+    pub fn coverage_table(&self) -> String {
+        const CAPS: [&str; 6] = ["gpio", "serial", "spi", "i2c", "delay", "pwm"];
+        let mut s = String::from("| vendor |");
+        for c in CAPS {
+            let _ = write!(s, " {c} |");
+        }
+        s.push_str(" HAL clippy (host) | HAL + examples (thumb) |\n|---|");
+        for _ in CAPS {
+            s.push_str("---:|");
+        }
+        s.push_str("---:|---:|\n");
+        let row = |s: &mut String, name: &str, v: &VendorSummary| {
+            let _ = write!(s, "| {name} |");
+            for c in CAPS {
+                let (g, h) = v.capabilities.get(c).copied().unwrap_or_default();
+                if h == 0 {
+                    s.push_str(" - |");
+                } else {
+                    let _ = write!(s, " {g}/{h} ({:.0}%) |", 100.0 * g as f64 / h as f64);
+                }
+            }
+            let cell = |p: usize, c: usize| if c == 0 { "not run".to_string() } else { format!("{p}/{c}") };
+            let _ = writeln!(s, " {} | {} |", cell(v.hal_passed, v.hal_checked), cell(v.thumb_passed, v.thumb_checked));
+        };
+        for (name, v) in &self.vendors {
+            row(&mut s, name, v);
+        }
+        row(&mut s, "**all**", &self.totals);
+        s
+    }
+
     pub fn markdown(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(s, "# Corpus report\n");
@@ -193,6 +264,7 @@ impl Report {
             if self.checked { " --check" } else { "" },
         );
         let _ = writeln!(s, "{}", self.vendor_table());
+        let _ = writeln!(s, "## HAL coverage\n\nChips with a generated (non-skeleton) driver, over chips that have the peripheral (a generated driver or a skeleton); delay counts SysTick on Cortex-M chips.\n\n{}", self.coverage_table());
         let mut times: Vec<f64> = self.chips.iter().map(|c| c.gen_ms).collect();
         let median = crate::util::median(&mut times);
         let max = times.last().copied().unwrap_or(0.0);
@@ -215,7 +287,10 @@ impl Report {
             .chips
             .iter()
             .filter(|c| {
-                c.status != Status::Generated || c.check.as_ref().is_some_and(|k| !k.passed)
+                c.status != Status::Generated
+                    || [&c.check, &c.hal_check, &c.hal_thumb]
+                        .iter()
+                        .any(|k| k.as_ref().is_some_and(|k| !k.passed))
             })
             .collect();
         let _ = writeln!(s, "## Failures\n");
@@ -224,9 +299,16 @@ impl Report {
         } else {
             let _ = writeln!(s, "| vendor | SVD | stage | reason |\n|---|---|---|---|");
             for c in failures {
+                let failed = |k: &Option<CheckResult>| k.as_ref().filter(|k| !k.passed).and_then(|k| k.error.clone());
                 let (stage, why) = match (&c.status, &c.check) {
-                    (Status::Generated, Some(k)) => {
+                    (Status::Generated, Some(k)) if !k.passed => {
                         ("cargo check", k.error.clone().unwrap_or_default())
+                    }
+                    (Status::Generated, _) if failed(&c.hal_check).is_some() => {
+                        ("HAL clippy", failed(&c.hal_check).unwrap_or_default())
+                    }
+                    (Status::Generated, _) if failed(&c.hal_thumb).is_some() => {
+                        ("HAL thumb build", failed(&c.hal_thumb).unwrap_or_default())
                     }
                     (Status::Panicked, _) => {
                         ("generate (panic)", c.error.clone().unwrap_or_default())
