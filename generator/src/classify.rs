@@ -306,6 +306,13 @@ fn match_family(
     periph: &str,
     source: &SourceMap,
 ) -> Option<Match> {
+    if family
+        .exclude
+        .iter()
+        .any(|p| names.iter().any(|n| p.matches(n).is_some()))
+    {
+        return None;
+    }
     if !family.instances.is_empty()
         && !family
             .instances

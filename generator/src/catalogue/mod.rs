@@ -118,6 +118,9 @@ pub struct Family {
     pub description: String,
     /// Instance name or groupName must match one of these, when given.
     pub instances: Vec<Pattern>,
+    /// Instances that look the part but are not (STM32 `I2S2ext` has SPI
+    /// registers and is only an I2S data path).
+    pub exclude: Vec<Pattern>,
     /// Breaks ties between families binding the same number of roles.
     pub priority: i32,
     pub registers: BTreeMap<String, RegisterRole>,
@@ -190,6 +193,8 @@ struct FamilyFile {
     description: String,
     #[serde(default)]
     instances: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
     #[serde(default)]
     priority: i32,
     registers: BTreeMap<String, RegisterFile>,
@@ -426,6 +431,7 @@ impl Family {
             template: file.template,
             description: file.description,
             instances: compile_all(&file.instances, &[])?,
+            exclude: compile_all(&file.exclude, &[])?,
             priority: file.priority,
             registers,
             fields,
