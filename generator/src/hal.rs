@@ -83,9 +83,10 @@ pub struct DriverContext {
 #[derive(Debug, Clone, Serialize)]
 pub struct UnitContext {
     pub id: String,
-    /// Lower-case id for identifiers (`port_a`, `ch1`).
+    /// Lower-case id for identifiers (`porta`, `ch1`).
     pub ident: String,
     pub index: usize,
+    /// The unit's roles, with the instance-wide ones merged in.
     pub r: BTreeMap<String, RoleContext>,
 }
 
@@ -250,11 +251,17 @@ pub fn driver_context(chip: &Chip, class: &InstanceClass, m: &Match, catalogue: 
             .units
             .iter()
             .enumerate()
-            .map(|(index, u)| UnitContext {
-                id: u.id.clone(),
-                ident: u.id.to_ascii_lowercase(),
-                index,
-                r: roles(&u.bindings),
+            .map(|(index, u)| {
+                // Instance-wide roles are merged in, so a template renders
+                // a unit from one map.
+                let mut r: BTreeMap<String, RoleContext> = roles(&m.bindings);
+                r.extend(roles(&u.bindings));
+                UnitContext {
+                    id: u.id.clone(),
+                    ident: u.id.to_ascii_lowercase(),
+                    index,
+                    r,
+                }
             })
             .collect(),
         params: family.params.clone(),

@@ -61,6 +61,18 @@ const STEPS: &[Step] = &[
         name: "corpus (490 SVDs)",
         run: || xtask(&["corpus", "--expect-all"]),
     },
+    Step {
+        name: "HAL coverage targets",
+        run: || xtask(&["coverage", "--expect-targets"]),
+    },
+    Step {
+        name: "classifier precision (no wrong match)",
+        run: || xtask(&["precision", "--no-wrong"]),
+    },
+    Step {
+        name: "QEMU smoke (lm3s6965evb, microbit, netduinoplus2)",
+        run: || xtask(&["smoke"]),
+    },
 ];
 
 pub fn run() -> Result<()> {

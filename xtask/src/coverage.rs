@@ -26,7 +26,20 @@ pub struct Args {
     /// Write the per-vendor table as JSON here.
     #[arg(long)]
     json: Option<PathBuf>,
+    /// Fail below the corpus-wide targets (GPIO 90%, UART 85%, SPI 75%,
+    /// I2C 70%, PWM 50%, delay on every Cortex-M chip).
+    #[arg(long)]
+    expect_targets: bool,
 }
+
+/// Capability → the share of chips that have it which must get a driver.
+const TARGETS: &[(&str, f64)] = &[
+    ("gpio", 0.90),
+    ("serial", 0.85),
+    ("spi", 0.75),
+    ("i2c", 0.70),
+    ("pwm", 0.50),
+];
 
 fn parse_kind(s: &str) -> Result<Kind, String> {
     Kind::ALL
@@ -110,14 +123,32 @@ pub fn run(args: Args) -> Result<()> {
     for (shape, who) in groups.iter().take(40) {
         println!("{:4} × [{shape}]\n       e.g. {}", who.len(), who.iter().take(3).cloned().collect::<Vec<_>>().join(", "));
     }
-    print_table(&vendors);
+    let total = print_table(&vendors);
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&vendors)? + "\n")?;
+    }
+    if args.expect_targets {
+        let mut missed = Vec::new();
+        for (cap, target) in TARGETS {
+            let (g, h) = total.capabilities.get(cap).copied().unwrap_or_default();
+            let share = if h == 0 { 1.0 } else { g as f64 / h as f64 };
+            if share < *target {
+                missed.push(format!("{cap} {:.1}% < {:.0}%", share * 100.0, target * 100.0));
+            }
+        }
+        let (delay, _) = total.capabilities.get("delay").copied().unwrap_or_default();
+        if delay < total.cortex_m {
+            missed.push(format!("delay on {delay} of {} Cortex-M chips", total.cortex_m));
+        }
+        if !missed.is_empty() {
+            anyhow::bail!("coverage below target: {}", missed.join(", "));
+        }
+        println!("coverage targets met");
     }
     Ok(())
 }
 
-fn print_table(vendors: &BTreeMap<String, VendorRow>) {
+fn print_table(vendors: &BTreeMap<String, VendorRow>) -> VendorRow {
     let caps: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
     println!("\n{:<12} {:>5} {}", "vendor", "chips", caps.iter().map(|c| format!("{c:>14}")).collect::<String>());
     let mut total = VendorRow::default();
@@ -133,6 +164,7 @@ fn print_table(vendors: &BTreeMap<String, VendorRow>) {
     }
     print_row("all", &total, &caps);
     println!("(generated/has; delay counts Cortex-M chips: {} of {})", total.cortex_m, total.chips);
+    total
 }
 
 fn print_row(name: &str, row: &VendorRow, caps: &[&str]) {
