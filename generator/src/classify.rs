@@ -131,8 +131,11 @@ impl InstanceClass {
 
 /// Classify every peripheral of the (repaired) device.
 pub fn classify(device: &Device, source: &SourceMap, catalogue: &Catalogue) -> Vec<InstanceClass> {
-    let by_name: BTreeMap<&str, &Peripheral> =
-        device.peripherals.iter().map(|p| (p.name.as_str(), p)).collect();
+    let by_name: BTreeMap<&str, &Peripheral> = device
+        .peripherals
+        .iter()
+        .map(|p| (p.name.as_str(), p))
+        .collect();
     let mut flat_cache: BTreeMap<String, Vec<FlatRegister>> = BTreeMap::new();
     let mut gate_cache: BTreeMap<String, Vec<FlatRegister>> = BTreeMap::new();
     let mut out = Vec::new();
@@ -182,7 +185,10 @@ pub fn classify(device: &Device, source: &SourceMap, catalogue: &Catalogue) -> V
 }
 
 /// Follow `derivedFrom` to the peripheral that holds the registers.
-fn register_source<'a>(p: &'a Peripheral, by_name: &BTreeMap<&str, &'a Peripheral>) -> &'a Peripheral {
+fn register_source<'a>(
+    p: &'a Peripheral,
+    by_name: &BTreeMap<&str, &'a Peripheral>,
+) -> &'a Peripheral {
     let mut at = p;
     // Repair already broke cycles; the bound is a second guard.
     for _ in 0..64 {
@@ -280,7 +286,9 @@ fn register_binding(reg: &FlatRegister, periph: &str, source: &SourceMap) -> Bin
         width: reg.size,
         used_bits: reg.used_bits(),
         dim: reg.dim,
-        line: source.locate(&format!("{periph}.{}", reg.path)).map(|l| l.line),
+        line: source
+            .locate(&format!("{periph}.{}", reg.path))
+            .map(|l| l.line),
     }
 }
 
@@ -345,7 +353,9 @@ fn match_family(
     for (role, f) in &family.fields {
         let reg_role = &family.registers[&f.register];
         // The register the role bound comes first, then other candidates.
-        let bound_path = hits[f.register.as_str()].get("").map(|b| b.register.clone());
+        let bound_path = hits[f.register.as_str()]
+            .get("")
+            .map(|b| b.register.clone());
         let mut candidates: Vec<(&FlatRegister, Option<&str>)> = regs
             .iter()
             .filter_map(|reg| name_match(&reg_role.names, reg).map(|u| (reg, u)))
@@ -401,7 +411,7 @@ fn match_family(
             bindings.insert(role.to_string(), b.clone());
         }
     }
-    unit_ids.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
+    unit_ids.sort_by_key(|id| natural_key(id));
     unit_ids.dedup();
     let units: Vec<Unit> = unit_ids
         .into_iter()
@@ -460,7 +470,11 @@ fn find_gate(
     cache: &mut BTreeMap<String, Vec<FlatRegister>>,
 ) -> Option<GateBinding> {
     let last = p.name.chars().last().map(String::from).unwrap_or_default();
-    let irq = p.interrupt.first().map(|i| i.value.to_string()).unwrap_or_else(|| "-".into());
+    let irq = p
+        .interrupt
+        .first()
+        .map(|i| i.value.to_string())
+        .unwrap_or_else(|| "-".into());
     let vars = [
         ("instance", p.name.as_str()),
         ("last", last.as_str()),
@@ -473,10 +487,15 @@ fn find_gate(
         let compile = |v: &[String]| -> Vec<Pattern> {
             // Rules were compiled once at load with dummy values; a failure
             // here cannot happen for the same placeholders.
-            v.iter().filter_map(|s| Pattern::compile(s, &vars).ok()).collect()
+            v.iter()
+                .filter_map(|s| Pattern::compile(s, &vars).ok())
+                .collect()
         };
-        let (periphs, registers, fields) =
-            (compile(&rule.peripherals), compile(&rule.registers), compile(&rule.fields));
+        let (periphs, registers, fields) = (
+            compile(&rule.peripherals),
+            compile(&rule.registers),
+            compile(&rule.fields),
+        );
         for gp in &device.peripherals {
             if !periphs.iter().any(|pat| pat.matches(&gp.name).is_some()) {
                 continue;

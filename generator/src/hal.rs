@@ -191,7 +191,14 @@ fn role_context(role: &str, b: &Binding, base: u64) -> RoleContext {
         bit: b.bit,
         width: b.width,
         mask: hex(mask),
-        max: format!("{:#x}", if b.width >= 32 { u64::from(u32::MAX) } else { (1u64 << b.width) - 1 }),
+        max: format!(
+            "{:#x}",
+            if b.width >= 32 {
+                u64::from(u32::MAX)
+            } else {
+                (1u64 << b.width) - 1
+            }
+        ),
         used_bits: b.used_bits,
         count: b.dim.map_or(1, |d| d.0),
         stride: b.dim.map_or(0, |d| d.1),
@@ -220,7 +227,12 @@ fn pac_ident(kind: &str, name: &str) -> String {
 }
 
 /// The driver context of one instance's match.
-pub fn driver_context(chip: &Chip, class: &InstanceClass, m: &Match, catalogue: &Catalogue) -> Option<DriverContext> {
+pub fn driver_context(
+    chip: &Chip,
+    class: &InstanceClass,
+    m: &Match,
+    catalogue: &Catalogue,
+) -> Option<DriverContext> {
     let periph = chip.peripherals.iter().find(|p| p.name == class.instance)?;
     let family = catalogue.families.iter().find(|f| f.name == m.family)?;
     let base = periph.base_address;
@@ -279,19 +291,34 @@ pub fn crate_files(
 ) -> Result<BTreeMap<String, String>, Error> {
     let ctx = crate_context(chip, classes, catalogue, pac_features);
     let mut files = BTreeMap::new();
-    files.insert("Cargo.toml".into(), renderer.render("hal/Cargo.toml.j2", &ctx)?);
-    files.insert("README.md".into(), renderer.render("hal/README.md.j2", &ctx)?);
+    files.insert(
+        "Cargo.toml".into(),
+        renderer.render("hal/Cargo.toml.j2", &ctx)?,
+    );
+    files.insert(
+        "README.md".into(),
+        renderer.render("hal/README.md.j2", &ctx)?,
+    );
     files.insert("src/lib.rs".into(), renderer.render("hal/lib.rs.j2", &ctx)?);
     files.insert("src/reg.rs".into(), renderer.render("hal/reg.rs.j2", &ctx)?);
-    files.insert("src/time.rs".into(), renderer.render("hal/time.rs.j2", &ctx)?);
+    files.insert(
+        "src/time.rs".into(),
+        renderer.render("hal/time.rs.j2", &ctx)?,
+    );
     if ctx.cortex_m {
-        files.insert("src/delay.rs".into(), renderer.render("hal/delay.rs.j2", &ctx)?);
+        files.insert(
+            "src/delay.rs".into(),
+            renderer.render("hal/delay.rs.j2", &ctx)?,
+        );
     }
     if !ctx.examples.is_empty() {
         files.insert("build.rs".into(), renderer.render("hal/build.rs.j2", &ctx)?);
     }
     if !ctx.skeletons.is_empty() {
-        files.insert("src/skeleton.rs".into(), renderer.render("hal/skeleton.rs.j2", &ctx)?);
+        files.insert(
+            "src/skeleton.rs".into(),
+            renderer.render("hal/skeleton.rs.j2", &ctx)?,
+        );
     }
     for k in &ctx.kinds {
         #[derive(Serialize)]
@@ -331,7 +358,10 @@ pub fn crate_files(
         }
         files.insert(
             format!("examples/{}.rs", e.name),
-            renderer.render(&format!("hal/examples/{}.rs.j2", e.name), &ExampleFile { krate: &ctx, e })?,
+            renderer.render(
+                &format!("hal/examples/{}.rs.j2", e.name),
+                &ExampleFile { krate: &ctx, e },
+            )?,
         );
     }
     Ok(files)
@@ -396,10 +426,18 @@ pub fn crate_context(
     let mut examples = Vec::new();
     if cortex_m {
         if let Some(d) = first("gpio", "gpio") {
-            examples.push(ExampleContext { name: "blinky", driver: d, pin: 0 });
+            examples.push(ExampleContext {
+                name: "blinky",
+                driver: d,
+                pin: 0,
+            });
         }
         if let Some(d) = first("uart", "serial") {
-            examples.push(ExampleContext { name: "serial_echo", driver: d, pin: 0 });
+            examples.push(ExampleContext {
+                name: "serial_echo",
+                driver: d,
+                pin: 0,
+            });
         }
     }
     let capabilities = Capability::ALL
@@ -415,7 +453,11 @@ pub fn crate_context(
             CapabilityRow {
                 capability: cap.as_str(),
                 traits: cap.traits(),
-                status: if names.is_empty() && !systick { "absent" } else { "generated" },
+                status: if names.is_empty() && !systick {
+                    "absent"
+                } else {
+                    "generated"
+                },
                 instances: match (systick, names.is_empty()) {
                     (true, true) => "SysTick".into(),
                     (true, false) => format!("SysTick, {}", names.join(", ")),

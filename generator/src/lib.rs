@@ -166,7 +166,8 @@ fn generate_from(
     let classes = classify::classify(&device, &source, &catalogue);
     watch.lap("classify");
     let hal_dir = chip.hal_crate_name();
-    for (rel, contents) in hal::crate_files(&chip, &classes, &catalogue, &pac.features, &renderer)? {
+    for (rel, contents) in hal::crate_files(&chip, &classes, &catalogue, &pac.features, &renderer)?
+    {
         files.insert(
             format!("{hal_dir}/{rel}"),
             header::stamp(&rel, svd, &contents),

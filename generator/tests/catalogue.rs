@@ -6,7 +6,11 @@
 use hal_gen::Config;
 use std::path::Path;
 
-fn synthesised() -> (hal_gen::catalogue::Catalogue, hal_gen::Generated, std::collections::BTreeMap<String, String>) {
+fn synthesised() -> (
+    hal_gen::catalogue::Catalogue,
+    hal_gen::Generated,
+    std::collections::BTreeMap<String, String>,
+) {
     let config = Config::default();
     let catalogue = hal_gen::load_catalogue(&config).expect("built-in catalogue loads");
     let (svd, instances) = hal_gen::catalogue::synth::svd(&catalogue);
@@ -28,11 +32,21 @@ fn every_family_recognises_its_own_instance() {
             .unwrap_or_else(|| panic!("{instance} missing from the synthesised chip"));
         match class.best(family.kind) {
             Some(m) if m.family == family.name => {}
-            Some(m) => wrong.push(format!("{}: its instance {instance} matched {}", family.name, m.family)),
-            None => wrong.push(format!("{}: its instance {instance} matched nothing", family.name)),
+            Some(m) => wrong.push(format!(
+                "{}: its instance {instance} matched {}",
+                family.name, m.family
+            )),
+            None => wrong.push(format!(
+                "{}: its instance {instance} matched nothing",
+                family.name
+            )),
         }
     }
-    assert!(wrong.is_empty(), "families not recognised on their own registers:\n{}", wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "families not recognised on their own registers:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]

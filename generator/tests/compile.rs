@@ -103,7 +103,10 @@ fn generated_hals_pass_clippy() {
         hal_gen::generate_from_str(Path::new("CATALOGUE.svd"), &svd, &config).unwrap();
     let out = dir.path().join("catalogue");
     hal_gen::write_output(&out, &synthesised.files, "CATALOGUE.svd", &config).unwrap();
-    crates.push(("CATALOGUE.svd".to_string(), out.join(synthesised.chip.hal_crate_name())));
+    crates.push((
+        "CATALOGUE.svd".to_string(),
+        out.join(synthesised.chip.hal_crate_name()),
+    ));
     for fixture in common::all_fixtures() {
         let out = dir.path().join(fixture.trim_end_matches(".svd"));
         write_crate(&fixture, &out);
@@ -123,9 +126,15 @@ fn generated_hals_pass_clippy() {
             .output()
             .expect("cargo runs");
         if !output.status.success() {
-            eprintln!("{name}: clippy FAILED:\n{}", String::from_utf8_lossy(&output.stderr));
+            eprintln!(
+                "{name}: clippy FAILED:\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
             failures.push(name);
         }
     }
-    assert!(failures.is_empty(), "clippy failed for {failures:?} (stderr above)");
+    assert!(
+        failures.is_empty(),
+        "clippy failed for {failures:?} (stderr above)"
+    );
 }

@@ -344,11 +344,17 @@ fn check_all(results: &mut [ChipResult], jobs: usize, what: Checks) -> Result<()
 
 fn hal_clippy(hal: &Path, target_dir: &Path) -> CheckResult {
     let mut cmd = Command::new("cargo");
-    cmd.args(["clippy", "--quiet", "--message-format", "short", "--manifest-path"])
-        .arg(hal.join("Cargo.toml"))
-        .arg("--target-dir")
-        .arg(target_dir)
-        .args(["--", "-D", "warnings"]);
+    cmd.args([
+        "clippy",
+        "--quiet",
+        "--message-format",
+        "short",
+        "--manifest-path",
+    ])
+    .arg(hal.join("Cargo.toml"))
+    .arg("--target-dir")
+    .arg(target_dir)
+    .args(["--", "-D", "warnings"]);
     run_check(cmd)
 }
 
@@ -364,9 +370,22 @@ fn hal_thumb(hal: &Path, triple: &str, target_dir: &Path) -> CheckResult {
         }
     };
     let mut cmd = toolchain.cargo("build", hal, triple, &target_dir.join("thumb"));
-    cmd.args(["--quiet", "--release", "--message-format", "short", "--features", "rt,memory-x", "--lib", "--examples"]);
+    cmd.args([
+        "--quiet",
+        "--release",
+        "--message-format",
+        "short",
+        "--features",
+        "rt,memory-x",
+        "--lib",
+        "--examples",
+    ]);
     let result = run_check(cmd);
-    let name = hal.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let name = hal
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
     let release = target_dir.join("thumb").join(triple).join("release");
     forget_artifacts_in(&release, &name);
     forget_artifacts_in(&release, &name.replace("-hal", "-pac"));
@@ -442,7 +461,11 @@ fn to_result(out: std::io::Result<std::process::Output>, seconds: f64) -> CheckR
 /// Delete one PAC's check artifacts (tens of MB each): 490 of them would
 /// not fit on the disk, and the shared dependencies stay.
 fn forget_artifacts(krate: &Path, target_dir: &Path) {
-    let name = krate.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let name = krate
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
     forget_artifacts_in(&target_dir.join("debug"), &name);
     // The HAL's PAC, built with the HAL's feature subset.
     let pac = name.replace("-hal", "-pac");

@@ -61,7 +61,11 @@ pub fn run(args: Args) -> Result<()> {
     let mut svds: Vec<(String, PathBuf)> = crate::fetch::list(&data)?
         .into_iter()
         .map(|(vendor, path)| {
-            let file = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let file = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             (format!("{vendor}/{file}"), path)
         })
         .collect();
@@ -104,7 +108,10 @@ pub fn run(args: Args) -> Result<()> {
                 }
             }
             if let Some(kind) = args.unmatched {
-                if class.hinted.contains(&kind) && class.best(kind).is_none() && class.registers_from.is_none() {
+                if class.hinted.contains(&kind)
+                    && class.best(kind).is_none()
+                    && class.registers_from.is_none()
+                {
                     let shape: Vec<&str> = class
                         .registers
                         .iter()
@@ -121,7 +128,11 @@ pub fn run(args: Args) -> Result<()> {
     let mut groups: Vec<_> = shapes.into_iter().collect();
     groups.sort_by_key(|(_, v)| std::cmp::Reverse(v.len()));
     for (shape, who) in groups.iter().take(40) {
-        println!("{:4} × [{shape}]\n       e.g. {}", who.len(), who.iter().take(3).cloned().collect::<Vec<_>>().join(", "));
+        println!(
+            "{:4} × [{shape}]\n       e.g. {}",
+            who.len(),
+            who.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+        );
     }
     let total = print_table(&vendors);
     if let Some(path) = &args.json {
@@ -133,12 +144,19 @@ pub fn run(args: Args) -> Result<()> {
             let (g, h) = total.capabilities.get(cap).copied().unwrap_or_default();
             let share = if h == 0 { 1.0 } else { g as f64 / h as f64 };
             if share < *target {
-                missed.push(format!("{cap} {:.1}% < {:.0}%", share * 100.0, target * 100.0));
+                missed.push(format!(
+                    "{cap} {:.1}% < {:.0}%",
+                    share * 100.0,
+                    target * 100.0
+                ));
             }
         }
         let (delay, _) = total.capabilities.get("delay").copied().unwrap_or_default();
         if delay < total.cortex_m {
-            missed.push(format!("delay on {delay} of {} Cortex-M chips", total.cortex_m));
+            missed.push(format!(
+                "delay on {delay} of {} Cortex-M chips",
+                total.cortex_m
+            ));
         }
         if !missed.is_empty() {
             anyhow::bail!("coverage below target: {}", missed.join(", "));
@@ -150,7 +168,12 @@ pub fn run(args: Args) -> Result<()> {
 
 fn print_table(vendors: &BTreeMap<String, VendorRow>) -> VendorRow {
     let caps: Vec<&str> = Capability::ALL.iter().map(|c| c.as_str()).collect();
-    println!("\n{:<12} {:>5} {}", "vendor", "chips", caps.iter().map(|c| format!("{c:>14}")).collect::<String>());
+    println!(
+        "\n{:<12} {:>5} {}",
+        "vendor",
+        "chips",
+        caps.iter().map(|c| format!("{c:>14}")).collect::<String>()
+    );
     let mut total = VendorRow::default();
     for (vendor, row) in vendors {
         print_row(vendor, row, &caps);
@@ -163,7 +186,10 @@ fn print_table(vendors: &BTreeMap<String, VendorRow>) -> VendorRow {
         }
     }
     print_row("all", &total, &caps);
-    println!("(generated/has; delay counts Cortex-M chips: {} of {})", total.cortex_m, total.chips);
+    println!(
+        "(generated/has; delay counts Cortex-M chips: {} of {})",
+        total.cortex_m, total.chips
+    );
     total
 }
 
@@ -172,7 +198,11 @@ fn print_row(name: &str, row: &VendorRow, caps: &[&str]) {
         .iter()
         .map(|c| {
             let (g, h) = row.capabilities.get(c).copied().unwrap_or_default();
-            let pct = if h == 0 { 0.0 } else { 100.0 * g as f64 / h as f64 };
+            let pct = if h == 0 {
+                0.0
+            } else {
+                100.0 * g as f64 / h as f64
+            };
             format!("{:>14}", format!("{g}/{h} {pct:.0}%"))
         })
         .collect();

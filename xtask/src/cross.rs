@@ -80,7 +80,14 @@ pub fn run(args: Args) -> Result<()> {
                 triple,
                 &target_dir,
             )
-            .args(["--quiet", "--release", "--features", "rt,memory-x", "--lib", "--examples"])
+            .args([
+                "--quiet",
+                "--release",
+                "--features",
+                "rt,memory-x",
+                "--lib",
+                "--examples",
+            ])
             .status()
             .context("running cargo")?;
         let secs = started.elapsed().as_secs_f64();

@@ -150,7 +150,13 @@ pub fn run(args: Args) -> Result<()> {
         out.display()
     );
     for (kind, t) in &per_kind {
-        println!("  {:<6} right {:>3}  wrong {:>3}  missed {:>3}", kind.as_str(), t.right, t.wrong, t.missed);
+        println!(
+            "  {:<6} right {:>3}  wrong {:>3}  missed {:>3}",
+            kind.as_str(),
+            t.right,
+            t.wrong,
+            t.missed
+        );
     }
     if args.no_wrong && total.wrong > 0 {
         anyhow::bail!("{} wrong matches", total.wrong);
@@ -162,7 +168,11 @@ fn kinds_text(kinds: &BTreeSet<Kind>) -> String {
     if kinds.is_empty() {
         "none".into()
     } else {
-        kinds.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+        kinds
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 

@@ -240,8 +240,19 @@ impl Report {
                     let _ = write!(s, " {g}/{h} ({:.0}%) |", 100.0 * g as f64 / h as f64);
                 }
             }
-            let cell = |p: usize, c: usize| if c == 0 { "not run".to_string() } else { format!("{p}/{c}") };
-            let _ = writeln!(s, " {} | {} |", cell(v.hal_passed, v.hal_checked), cell(v.thumb_passed, v.thumb_checked));
+            let cell = |p: usize, c: usize| {
+                if c == 0 {
+                    "not run".to_string()
+                } else {
+                    format!("{p}/{c}")
+                }
+            };
+            let _ = writeln!(
+                s,
+                " {} | {} |",
+                cell(v.hal_passed, v.hal_checked),
+                cell(v.thumb_passed, v.thumb_checked)
+            );
         };
         for (name, v) in &self.vendors {
             row(&mut s, name, v);
@@ -299,7 +310,11 @@ impl Report {
         } else {
             let _ = writeln!(s, "| vendor | SVD | stage | reason |\n|---|---|---|---|");
             for c in failures {
-                let failed = |k: &Option<CheckResult>| k.as_ref().filter(|k| !k.passed).and_then(|k| k.error.clone());
+                let failed = |k: &Option<CheckResult>| {
+                    k.as_ref()
+                        .filter(|k| !k.passed)
+                        .and_then(|k| k.error.clone())
+                };
                 let (stage, why) = match (&c.status, &c.check) {
                     (Status::Generated, Some(k)) if !k.passed => {
                         ("cargo check", k.error.clone().unwrap_or_default())

@@ -46,7 +46,12 @@ pub fn run(args: Args) -> Result<()> {
     let dir = root.join("conformance/boards");
     let mut names: Vec<String> = std::fs::read_dir(&dir)?
         .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".toml").map(String::from))
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()?
+                .strip_suffix(".toml")
+                .map(String::from)
+        })
         .collect();
     names.sort();
     if !args.boards.is_empty() {
@@ -55,13 +60,22 @@ pub fn run(args: Args) -> Result<()> {
     let mut failures = Vec::new();
     let mut table = String::from("| board | chip | check | result |\n|---|---|---|---|\n");
     for name in &names {
-        let board: Board = toml::from_str(&std::fs::read_to_string(dir.join(format!("{name}.toml")))?)
-            .with_context(|| format!("conformance/boards/{name}.toml"))?;
+        let board: Board =
+            toml::from_str(&std::fs::read_to_string(dir.join(format!("{name}.toml")))?)
+                .with_context(|| format!("conformance/boards/{name}.toml"))?;
         match smoke_board(name, &board) {
             Ok(lines) => {
                 for (check, ok) in lines {
-                    println!("{name:<16} {check:<40} {}", if ok { "ok" } else { "FAILED" });
-                    writeln!(table, "| {name} | {} | {check} | {} |", board.svd, if ok { "ok" } else { "FAILED" })?;
+                    println!(
+                        "{name:<16} {check:<40} {}",
+                        if ok { "ok" } else { "FAILED" }
+                    );
+                    writeln!(
+                        table,
+                        "| {name} | {} | {check} | {} |",
+                        board.svd,
+                        if ok { "ok" } else { "FAILED" }
+                    )?;
                     if !ok {
                         failures.push(format!("{name}: {check}"));
                     }
@@ -69,7 +83,11 @@ pub fn run(args: Args) -> Result<()> {
             }
             Err(e) => {
                 println!("{name:<16} FAILED: {e:#}");
-                writeln!(table, "| {name} | {} | build or run | FAILED: {e} |", board.svd)?;
+                writeln!(
+                    table,
+                    "| {name} | {} | build or run | FAILED: {e} |",
+                    board.svd
+                )?;
                 failures.push(format!("{name}: {e}"));
             }
         }
@@ -96,7 +114,11 @@ fn qemu_version() -> String {
         .output()
         .ok()
         .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.lines().next().map(|l| l.replace("QEMU emulator version ", "")))
+        .and_then(|s| {
+            s.lines()
+                .next()
+                .map(|l| l.replace("QEMU emulator version ", ""))
+        })
         .unwrap_or_else(|| "(not found)".into())
 }
 
@@ -123,16 +145,27 @@ fn smoke_board(name: &str, board: &Board) -> Result<Vec<(String, bool)>> {
             .iter()
             .find(|c| c.instance == instance)
             .and_then(|c| c.best(kind))
-            .with_context(|| format!("{instance} has no {} driver in the generated HAL", kind.as_str()))
+            .with_context(|| {
+                format!(
+                    "{instance} has no {} driver in the generated HAL",
+                    kind.as_str()
+                )
+            })
     };
     matched(&board.uart.instance, hal_gen::catalogue::Kind::Uart)?;
     let mut expected = vec![format!("smoke: serial {} ok", board.uart.instance)];
     let gpio = match &board.gpio {
         Some(gp) => {
             let m = matched(&gp.instance, hal_gen::catalogue::Kind::Gpio)?;
-            let port = m.units.first().map(|u| format!("port{}", u.id.to_ascii_lowercase()));
+            let port = m
+                .units
+                .first()
+                .map(|u| format!("port{}", u.id.to_ascii_lowercase()));
             if gp.readback {
-                expected.push(format!("smoke: gpio {}.p{} readback ok", gp.instance, gp.pin));
+                expected.push(format!(
+                    "smoke: gpio {}.p{} readback ok",
+                    gp.instance, gp.pin
+                ));
             }
             Some((gp, port))
         }
@@ -154,7 +187,10 @@ fn smoke_board(name: &str, board: &Board) -> Result<Vec<(String, bool)>> {
         firmware.join("build.rs"),
         "fn main() {\n    println!(\"cargo:rustc-link-arg=-Tlink.x\");\n}\n",
     )?;
-    std::fs::write(firmware.join("src/main.rs"), firmware_source(board, gpio.as_ref()))?;
+    std::fs::write(
+        firmware.join("src/main.rs"),
+        firmware_source(board, gpio.as_ref()),
+    )?;
 
     let toolchain = hal_gen::cross::detect(triple)?;
     let target_dir = crate::util::cache().join("smoke-target");
@@ -165,7 +201,10 @@ fn smoke_board(name: &str, board: &Board) -> Result<Vec<(String, bool)>> {
     if !status.success() {
         bail!("firmware build failed");
     }
-    let elf = target_dir.join(triple).join("release").join(format!("smoke-{name}"));
+    let elf = target_dir
+        .join(triple)
+        .join("release")
+        .join(format!("smoke-{name}"));
     let output = run_qemu(&board.machine, &elf, Duration::from_secs(30))?;
     Ok(expected
         .into_iter()
@@ -189,7 +228,6 @@ fn firmware_source(board: &Board, gpio: Option<&(&GpioPin, Option<String>)>) -> 
 use core::fmt::Write as _;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::debug;
-use embedded_hal::digital::{{InputPin, OutputPin, StatefulOutputPin}};
 use hal::{{pac, Hertz}};
 
 struct Line<'a, U: hal::serial::UartOps>(&'a mut hal::serial::Uart<U>);
@@ -223,7 +261,8 @@ fn main() -> ! {{
         };
         let _ = write!(
             src,
-            "    let pins = {pins};
+            "    use embedded_hal::digital::{{InputPin, OutputPin, StatefulOutputPin}};
+    let pins = {pins};
     let mut pin = hal::gpio::Flex::new(pins.p{n});
     pin.set_as_output(hal::gpio::Level::Low);
     pin.set_high().unwrap();
@@ -262,8 +301,21 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 /// stdout. A hang or a fault is a timeout, reported, never a stuck run.
 fn run_qemu(machine: &str, elf: &Path, limit: Duration) -> Result<String> {
     let mut child = Command::new("qemu-system-arm")
-        .args(["-M", machine, "-nographic", "-monitor", "none", "-icount", "shift=4"])
-        .args(["-semihosting-config", "enable=on,target=native", "-serial", "stdio"])
+        .args([
+            "-M",
+            machine,
+            "-nographic",
+            "-monitor",
+            "none",
+            "-icount",
+            "shift=4",
+        ])
+        .args([
+            "-semihosting-config",
+            "enable=on,target=native",
+            "-serial",
+            "stdio",
+        ])
         .arg("-kernel")
         .arg(elf)
         .stdin(Stdio::null())

@@ -249,10 +249,18 @@ const GATES_FILE: &str = "families/clock_gates.toml";
 impl Catalogue {
     /// The built-in catalogue, with files under `overrides/families/`
     /// replacing or adding to it.
-    pub fn load(overrides: Option<&Path>, template_exists: &dyn Fn(&str) -> bool) -> Result<Self, Error> {
+    pub fn load(
+        overrides: Option<&Path>,
+        template_exists: &dyn Fn(&str) -> bool,
+    ) -> Result<Self, Error> {
         let mut files: BTreeMap<String, (String, String)> = crate::render::builtin_files()
             .filter(|(name, _)| name.starts_with("families/") && name.ends_with(".toml"))
-            .map(|(name, text)| (name.to_string(), (format!("templates/{name}"), text.to_string())))
+            .map(|(name, text)| {
+                (
+                    name.to_string(),
+                    (format!("templates/{name}"), text.to_string()),
+                )
+            })
             .collect();
         if let Some(dir) = overrides {
             let root = dir.join("families");
@@ -278,7 +286,8 @@ impl Catalogue {
                 let vars = [("instance", "X"), ("last", "X"), ("irq", "0")];
                 for (i, rule) in parsed.rule.iter().enumerate() {
                     for list in [&rule.peripherals, &rule.registers, &rule.fields] {
-                        compile_all(list, &vars).map_err(|e| bad(format!("rule {}: {e}", i + 1)))?;
+                        compile_all(list, &vars)
+                            .map_err(|e| bad(format!("rule {}: {e}", i + 1)))?;
                     }
                 }
                 gates = parsed.rule;
@@ -291,7 +300,10 @@ impl Catalogue {
         if let Some(w) = families.windows(2).find(|w| w[0].name == w[1].name) {
             return Err(Error::Catalogue {
                 file: w[1].source.clone(),
-                message: format!("family name `{}` is also used by {}", w[1].name, w[0].source),
+                message: format!(
+                    "family name `{}` is also used by {}",
+                    w[1].name, w[0].source
+                ),
             });
         }
         Ok(Self {
@@ -364,8 +376,15 @@ impl Family {
         if file.provides.is_empty() {
             return Err("`provides` is empty".into());
         }
-        if let Some(c) = file.unit_provides.iter().find(|c| !file.provides.contains(c)) {
-            return Err(format!("unit_provides: `{}` is not in `provides`", c.as_str()));
+        if let Some(c) = file
+            .unit_provides
+            .iter()
+            .find(|c| !file.provides.contains(c))
+        {
+            return Err(format!(
+                "unit_provides: `{}` is not in `provides`",
+                c.as_str()
+            ));
         }
         if file.registers.values().all(|r| r.optional) {
             return Err("needs at least one required register role".into());
@@ -376,7 +395,9 @@ impl Family {
                 return Err(format!("registers.{role}: `names` is empty"));
             }
             if let Some(w) = r.width.iter().find(|w| ![8, 16, 32, 64].contains(*w)) {
-                return Err(format!("registers.{role}: width {w} is not 8, 16, 32 or 64"));
+                return Err(format!(
+                    "registers.{role}: width {w} is not 8, 16, 32 or 64"
+                ));
             }
             let names = compile_all(&r.names, &[]).map_err(|e| format!("registers.{role}: {e}"))?;
             registers.insert(

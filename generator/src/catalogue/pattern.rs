@@ -41,7 +41,9 @@ impl Pattern {
                     .iter()
                     .find(|(k, _)| *k == var)
                     .map(|(_, v)| *v)
-                    .ok_or_else(|| format!("pattern `{source}`: unknown placeholder `{{{var}}}`"))?;
+                    .ok_or_else(|| {
+                        format!("pattern `{source}`: unknown placeholder `{{{var}}}`")
+                    })?;
                 re.push_str(&regex::escape(value));
                 rest = &rest[end + 1..];
                 continue;

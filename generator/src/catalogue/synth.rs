@@ -87,7 +87,11 @@ fn registers_for(family: &Family) -> Vec<SynthRegister> {
     // Which register each register role became, per unit ("" when unitless).
     let mut bound: BTreeMap<(String, String), String> = BTreeMap::new();
     for (role, r) in &family.registers {
-        let units: Vec<&str> = if r.per_unit() { UNITS.to_vec() } else { vec![""] };
+        let units: Vec<&str> = if r.per_unit() {
+            UNITS.to_vec()
+        } else {
+            vec![""]
+        };
         for unit in units {
             let name = concrete(r.names[0].source(), unit, "");
             let size = r.widths.first().copied().unwrap_or(32);
@@ -175,7 +179,11 @@ pub fn svd(catalogue: &Catalogue) -> (String, BTreeMap<String, String>) {
                 ""
             };
             // Arrays sit above the plain registers so they cannot overlap.
-            let offset = if dim.is_empty() { offset } else { 0x400 + j * 0x400 };
+            let offset = if dim.is_empty() {
+                offset
+            } else {
+                0x400 + j * 0x400
+            };
             write!(
                 out,
                 "<register>{dim}<name>{}</name><description>role register</description>\
@@ -210,7 +218,13 @@ mod tests {
 
     #[test]
     fn concrete_names_match_their_patterns() {
-        for (pattern, unit) in [("PDOR{n}", "1"), ("*UART*", ""), ("CCMR#*", ""), ("P{n}_DOUT", "2"), ("PIN_CNF[%s]", "")] {
+        for (pattern, unit) in [
+            ("PDOR{n}", "1"),
+            ("*UART*", ""),
+            ("CCMR#*", ""),
+            ("P{n}_DOUT", "2"),
+            ("PIN_CNF[%s]", ""),
+        ] {
             let name = concrete(pattern, unit, "X");
             let compiled = super::super::Pattern::compile(pattern, &[]).unwrap();
             assert!(compiled.matches(&name).is_some(), "{pattern} -> {name}");
