@@ -25,6 +25,7 @@ struct Board {
     svd: String,
     gpio: Option<GpioPin>,
     uart: UartPort,
+    i2c: Option<I2cBus>,
     core_clock_hz: u32,
 }
 
@@ -33,6 +34,16 @@ struct GpioPin {
     instance: String,
     pin: u32,
     readback: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct I2cBus {
+    instance: String,
+    /// A device QEMU attaches (`-device <device>,address=<present>`).
+    present: u8,
+    /// An address nothing answers.
+    absent: u8,
+    device: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -171,6 +182,17 @@ fn smoke_board(name: &str, board: &Board) -> Result<Vec<(String, bool)>> {
         }
         None => None,
     };
+    if let Some(bus) = &board.i2c {
+        matched(&bus.instance, hal_gen::catalogue::Kind::I2c)?;
+        expected.push(format!(
+            "smoke: i2c {} {:#04x} ack ok",
+            bus.instance, bus.present
+        ));
+        expected.push(format!(
+            "smoke: i2c {} {:#04x} nack ok",
+            bus.instance, bus.absent
+        ));
+    }
     let firmware = work.join("firmware");
     std::fs::create_dir_all(firmware.join("src"))?;
     let hal = g.chip.hal_crate_name();
@@ -205,7 +227,12 @@ fn smoke_board(name: &str, board: &Board) -> Result<Vec<(String, bool)>> {
         .join(triple)
         .join("release")
         .join(format!("smoke-{name}"));
-    let output = run_qemu(&board.machine, &elf, Duration::from_secs(30))?;
+    let devices: Vec<String> = board
+        .i2c
+        .iter()
+        .map(|b| format!("{},address={:#04x}", b.device, b.present))
+        .collect();
+    let output = run_qemu(&board.machine, &devices, &elf, Duration::from_secs(30))?;
     Ok(expected
         .into_iter()
         .map(|line| {
@@ -277,6 +304,27 @@ fn main() -> ! {{
             inst = gp.instance
         );
     }
+    if let Some(bus) = &board.i2c {
+        let m = bus.instance.to_snake_case();
+        let t = bus.instance.to_pascal_case();
+        let _ = write!(
+            src,
+            "    use embedded_hal::i2c::{{I2c as _, ErrorKind, Error as _}};
+    let mut i2c = hal::i2c::I2c::new(hal::i2c::{m}::{t}::new(p.{m}), Hertz::hz({core}), hal::i2c::Config::default()).unwrap();
+    let mut reg = [0u8; 2];
+    let acked = i2c.write_read({present:#04x}, &[0x00], &mut reg).is_ok();
+    ok &= acked;
+    writeln!(Line(&mut uart), \"smoke: i2c {inst} {present:#04x} ack {{}}\", if acked {{ \"ok\" }} else {{ \"FAILED\" }}).unwrap();
+    let nacked = matches!(i2c.write({absent:#04x}, &[0x00]).map_err(|e| e.kind()), Err(ErrorKind::NoAcknowledge(_)));
+    ok &= nacked;
+    writeln!(Line(&mut uart), \"smoke: i2c {inst} {absent:#04x} nack {{}}\", if nacked {{ \"ok\" }} else {{ \"FAILED\" }}).unwrap();
+",
+            core = board.core_clock_hz,
+            present = bus.present,
+            absent = bus.absent,
+            inst = bus.instance,
+        );
+    }
     src.push_str(
         "    let _ = embedded_io::Write::flush(&mut uart);
     debug::exit(if ok { debug::EXIT_SUCCESS } else { debug::EXIT_FAILURE });
@@ -299,8 +347,12 @@ fn panic(_: &core::panic::PanicInfo) -> ! {
 
 /// Run the ELF under QEMU with a wall-clock bound; the serial port is
 /// stdout. A hang or a fault is a timeout, reported, never a stuck run.
-fn run_qemu(machine: &str, elf: &Path, limit: Duration) -> Result<String> {
-    let mut child = Command::new("qemu-system-arm")
+fn run_qemu(machine: &str, devices: &[String], elf: &Path, limit: Duration) -> Result<String> {
+    let mut cmd = Command::new("qemu-system-arm");
+    for d in devices {
+        cmd.args(["-device", d]);
+    }
+    let mut child = cmd
         .args([
             "-M",
             machine,
