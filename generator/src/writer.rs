@@ -21,7 +21,7 @@ pub type FileTree = BTreeMap<String, String>;
 
 pub const MANIFEST: &str = ".hal-gen.json";
 /// Records the hash of each top-level report file (`<chip>.coverage.json`).
-pub const REPORTS_MANIFEST: &str = ".hal-gen-reports.json";
+pub const REPORTS_MANIFEST: &str = ".hal-gen.reports.json";
 const TMP_PREFIX: &str = ".hal-gen-tmp-";
 const OLD_PREFIX: &str = ".hal-gen-old-";
 /// Suffix of the new version of an edited file, written beside it.
