@@ -66,6 +66,13 @@ pub fn emit(
         message: format!("svd2rust produced invalid Rust: {e}"),
     })?;
     ungate_interrupts(&mut file.items);
+    if !device_x.contains("PROVIDE(") {
+        // No interrupts in the SVD: svd2rust still emits an empty
+        // `__INTERRUPTS`, which clashes with cortex-m-rt's default table
+        // (the PAC then leaves `cortex-m-rt/device` off).
+        file.items
+            .retain(|item| !matches!(item, syn::Item::Static(s) if s.ident == "__INTERRUPTS"));
+    }
     lap("syn parse");
     let mut modules = BTreeMap::new();
     split_top_level(file, &mut modules);
