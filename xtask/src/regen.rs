@@ -4,7 +4,6 @@
 //! diff, if anything differs from what is checked in.
 
 use anyhow::{bail, Context, Result};
-use std::path::PathBuf;
 use std::process::Command;
 
 /// SVDs whose crates are checked in: the bundled ones (QEMU boards with no
@@ -16,13 +15,6 @@ pub struct Args {
     /// Compare instead of writing; fail on any difference.
     #[arg(long)]
     check: bool,
-}
-
-fn resolve(entry: &str) -> Result<PathBuf> {
-    Ok(match entry.strip_prefix("corpus:") {
-        Some(rel) => crate::fetch::corpus_dir()?.join(rel),
-        None => crate::util::root().join(entry),
-    })
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -37,7 +29,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     let mut dirs = Vec::new();
     for entry in CURATED {
-        let svd = resolve(entry)?;
+        let svd = crate::util::svd_path(entry)?;
         let config = hal_gen::Config::default();
         let g = hal_gen::generate(&svd, &config).with_context(|| format!("generating {entry}"))?;
         let report = hal_gen::write_output(&out, &g.files, &g.chip.svd_file, &config)?;

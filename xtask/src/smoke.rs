@@ -9,7 +9,7 @@
 use anyhow::{bail, Context, Result};
 use heck::{ToPascalCase, ToSnakeCase};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -133,13 +133,6 @@ fn qemu_version() -> String {
         .unwrap_or_else(|| "(not found)".into())
 }
 
-fn resolve(svd: &str) -> Result<PathBuf> {
-    Ok(match svd.strip_prefix("corpus:") {
-        Some(rel) => crate::fetch::corpus_dir()?.join(rel),
-        None => crate::util::root().join(svd),
-    })
-}
-
 /// (check, passed) for each line the firmware should print.
 fn smoke_board(name: &str, board: &Board) -> Result<Vec<(String, bool)>> {
     let work = crate::util::cache().join("smoke").join(name);
@@ -148,7 +141,7 @@ fn smoke_board(name: &str, board: &Board) -> Result<Vec<(String, bool)>> {
         force: true,
         ..Default::default()
     };
-    let g = hal_gen::generate(&resolve(&board.svd)?, &config)?;
+    let g = hal_gen::generate(&crate::util::svd_path(&board.svd)?, &config)?;
     hal_gen::write_output(&out, &g.files, &g.chip.svd_file, &config)?;
     let triple = g.chip.target.triple.context("not a Cortex-M chip")?;
     let matched = |instance: &str, kind: hal_gen::catalogue::Kind| {

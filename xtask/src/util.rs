@@ -16,6 +16,15 @@ pub fn cache() -> PathBuf {
     root().join(".cache")
 }
 
+/// An SVD named as `corpus:<Vendor>/<file>` (from the fetched cmsis-svd
+/// corpus) or by a path relative to the workspace root.
+pub fn svd_path(entry: &str) -> anyhow::Result<PathBuf> {
+    Ok(match entry.strip_prefix("corpus:") {
+        Some(rel) => crate::fetch::corpus_dir()?.join(rel),
+        None => root().join(entry),
+    })
+}
+
 /// Median of a non-empty sample.
 pub fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
