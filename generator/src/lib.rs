@@ -15,6 +15,7 @@
 pub mod catalogue;
 pub mod classify;
 pub mod config;
+pub mod conformance;
 pub mod coverage;
 pub mod cross;
 pub mod diag;

@@ -41,6 +41,22 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
+    // `hal-gen conformance …` is its own command line; everything else is
+    // the generator's, whose first argument is an SVD path.
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == "conformance")
+    {
+        let cli = ConformanceCli::parse_from(std::env::args_os().skip(1));
+        return match conformance(&cli) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(report) => {
+                eprintln!("{report:?}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let cli = Cli::parse();
     let config = Config {
         strict: cli.strict,
@@ -150,4 +166,103 @@ fn run(cli: &Cli, config: &Config) -> miette::Result<()> {
         chip.target.triple.unwrap_or("none (host only)"),
     );
     Ok(())
+}
+
+/// Run the generic embedded-hal conformance tests against the HAL
+/// generated for a board's chip. Exit status: 0 every test passed or was
+/// skipped with a reason, 1 a test failed (or, with --fault, a trait
+/// family was not caught), 2 trouble.
+#[derive(Parser, Debug)]
+#[command(name = "hal-gen conformance", version)]
+struct ConformanceCli {
+    /// The SVD (default: the one the board file names).
+    svd: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "qemu")]
+    backend: hal_gen::conformance::Backend,
+    /// The board: `<boards>/<machine>.toml` (the QEMU machine name).
+    #[arg(long)]
+    machine: String,
+    /// Directory of board files.
+    #[arg(long, default_value = "conformance/boards")]
+    boards: PathBuf,
+    /// Where `corpus:` SVD paths of board files resolve.
+    #[arg(long, default_value = ".cache/corpus/cmsis-svd-0.4/cmsis_svd/data")]
+    corpus: PathBuf,
+    /// Write the results JSON here.
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Build every driver wrapped in a deliberate fault: the suite must fail.
+    #[arg(long)]
+    fault: bool,
+    /// Scratch directory (generated crates, harness).
+    #[arg(long, default_value = "target/hal-gen-conformance")]
+    work_dir: PathBuf,
+    /// Wall-clock limit of one emulator run, seconds.
+    #[arg(long, default_value_t = 60)]
+    timeout: u64,
+}
+
+fn conformance(cli: &ConformanceCli) -> miette::Result<bool> {
+    use hal_gen::conformance::{self as conf, protocol::Status};
+    let board = conf::Board::find(&cli.boards, &cli.machine)?;
+    let svd = match &cli.svd {
+        Some(svd) => svd.clone(),
+        None => board.svd_path(std::path::Path::new("."), Some(&cli.corpus))?,
+    };
+    let work = cli.work_dir.join(&board.name);
+    let opts = conf::Options {
+        backend: cli.backend,
+        fault: cli.fault,
+        target_dir: cli.work_dir.join("target"),
+        work_dir: work,
+        timeout: std::time::Duration::from_secs(cli.timeout),
+    };
+    eprintln!(
+        "conformance: {} on {} ({}){}",
+        svd.display(),
+        board.name,
+        cli.backend.as_str(),
+        if cli.fault {
+            ", fault injection on"
+        } else {
+            ""
+        }
+    );
+    let results = conf::run(&board, &svd, &Config::default(), &opts)?;
+    for t in &results.tests {
+        let detail = if t.detail.is_empty() {
+            String::new()
+        } else {
+            format!("  {}", t.detail)
+        };
+        eprintln!(
+            "  {:<5} {:<30} {:<10} {}{detail}",
+            t.status.as_str(),
+            t.name,
+            t.instance,
+            t.trait_path
+        );
+    }
+    if let Some(reason) = &results.not_run_reason {
+        eprintln!("  {reason}");
+    }
+    eprintln!(
+        "{}: {} passed, {} failed, {} skipped; run {:.1} s, build {:.1} s",
+        board.name,
+        results.count(Status::Pass),
+        results.count(Status::Fail),
+        results.count(Status::Skip),
+        results.duration_s,
+        results.build_s
+    );
+    if let Some(path) = &cli.json {
+        let json = serde_json::to_string_pretty(&results).map_err(|e| miette::miette!("{e}"))?;
+        std::fs::write(path, json + "\n")
+            .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(if cli.fault {
+        conf::fault_caught(&results).is_ok()
+    } else {
+        results.passed()
+    })
 }

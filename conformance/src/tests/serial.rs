@@ -1,0 +1,206 @@
+//! Serial through embedded-io and embedded-hal-nb. The host on the other
+//! end checks what was written and sends bytes to read back (see
+//! [`protocol`](crate::protocol)); run these in the order below.
+
+use super::poll;
+use crate::protocol::{SERIAL_INJECT, SERIAL_PATTERN_IO, SERIAL_PATTERN_NB, SERIAL_PROMPT};
+use crate::{fail, Outcome, TestInfo};
+use embedded_io::{Read, ReadReady, Write, WriteReady};
+
+/// Polls of a readiness flag before a test gives up. Under an emulator
+/// this covers the host's reaction time many times over.
+pub const READY_BOUND: u32 = 20_000_000;
+
+pub const WRITE_IO: TestInfo = TestInfo {
+    name: "serial_write_io",
+    capability: "serial",
+    trait_path: "embedded_io::Write",
+};
+/// Evaluated by the host: it saw every byte written, in order.
+pub const HOST_SAW_WRITES: TestInfo = TestInfo {
+    name: "serial_host_saw_writes",
+    capability: "serial",
+    trait_path: "embedded_io::Write",
+};
+pub const WRITE_NB: TestInfo = TestInfo {
+    name: "serial_write_nb",
+    capability: "serial",
+    trait_path: "embedded_hal_nb::serial::Write",
+};
+pub const WRITE_READY: TestInfo = TestInfo {
+    name: "serial_write_ready",
+    capability: "serial",
+    trait_path: "embedded_io::WriteReady",
+};
+pub const READ_READY_IDLE: TestInfo = TestInfo {
+    name: "serial_read_ready_idle",
+    capability: "serial",
+    trait_path: "embedded_io::ReadReady",
+};
+pub const READ_READY: TestInfo = TestInfo {
+    name: "serial_read_ready",
+    capability: "serial",
+    trait_path: "embedded_io::ReadReady",
+};
+pub const READ_IO: TestInfo = TestInfo {
+    name: "serial_read_io",
+    capability: "serial",
+    trait_path: "embedded_io::Read",
+};
+pub const READ_NB: TestInfo = TestInfo {
+    name: "serial_read_nb",
+    capability: "serial",
+    trait_path: "embedded_hal_nb::serial::Read",
+};
+
+/// The firmware's tests, in the order a harness runs them.
+pub const ALL: &[TestInfo] = &[
+    WRITE_IO,
+    WRITE_NB,
+    WRITE_READY,
+    READ_READY_IDLE,
+    READ_READY,
+    READ_IO,
+    READ_NB,
+];
+
+/// `write_all` of [`SERIAL_PATTERN_IO`], then `flush`.
+pub fn write_io<U: Write>(uart: &mut U) -> Outcome {
+    if uart.write_all(SERIAL_PATTERN_IO).is_err() {
+        return fail!("write_all returned an error");
+    }
+    Outcome::check(
+        uart.flush().is_ok(),
+        format_args!("flush returned an error"),
+    )
+}
+
+/// [`SERIAL_PATTERN_NB`] a word at a time through embedded-hal-nb, with a
+/// bounded retry on `WouldBlock`, then `flush`.
+pub fn write_nb<U: embedded_hal_nb::serial::Write<u8>>(uart: &mut U) -> Outcome {
+    for &byte in SERIAL_PATTERN_NB {
+        let mut sent = false;
+        let mut error = false;
+        poll(READY_BOUND, || match uart.write(byte) {
+            Ok(()) => {
+                sent = true;
+                true
+            }
+            Err(nb::Error::WouldBlock) => false,
+            Err(nb::Error::Other(_)) => {
+                error = true;
+                true
+            }
+        });
+        if error {
+            return fail!("write returned an error");
+        }
+        if !sent {
+            return fail!("write stayed WouldBlock");
+        }
+    }
+    let mut flushed = false;
+    poll(READY_BOUND, || {
+        flushed = !matches!(uart.flush(), Err(nb::Error::WouldBlock));
+        flushed
+    });
+    Outcome::check(flushed, format_args!("flush stayed WouldBlock"))
+}
+
+/// After a flush the transmitter can take a byte at once.
+pub fn write_ready<U: Write + WriteReady>(uart: &mut U) -> Outcome {
+    if uart.flush().is_err() {
+        return fail!("flush returned an error");
+    }
+    match uart.write_ready() {
+        Ok(true) => Outcome::Pass,
+        Ok(false) => fail!("write_ready is false on an idle transmitter"),
+        Err(_) => fail!("write_ready returned an error"),
+    }
+}
+
+/// `read_ready` is false while the host is silent.
+pub fn read_ready_idle<U: ReadReady>(uart: &mut U) -> Outcome {
+    match uart.read_ready() {
+        Ok(false) => Outcome::Pass,
+        Ok(true) => fail!("read_ready is true before the host sent anything"),
+        Err(_) => fail!("read_ready returned an error"),
+    }
+}
+
+/// Asks the host for [`SERIAL_INJECT`]. The harness calls it with the
+/// unwrapped driver, so a broken driver under test cannot hide the prompt.
+pub fn prompt<U: Write>(uart: &mut U) -> bool {
+    uart.write_all(SERIAL_PROMPT).is_ok() && uart.flush().is_ok()
+}
+
+/// After the prompt, `read_ready` turns true once the host's bytes arrive.
+pub fn read_ready<U: ReadReady>(uart: &mut U) -> Outcome {
+    let mut error = false;
+    let ready = poll(READY_BOUND, || match uart.read_ready() {
+        Ok(r) => r,
+        Err(_) => {
+            error = true;
+            true
+        }
+    });
+    if error {
+        return fail!("read_ready returned an error");
+    }
+    Outcome::check(
+        ready,
+        format_args!("read_ready stayed false after the host sent bytes"),
+    )
+}
+
+/// The first half of [`SERIAL_INJECT`] through `embedded_io::Read`, each
+/// read after `read_ready` so it cannot block for ever.
+pub fn read_io<U: Read + ReadReady>(uart: &mut U) -> Outcome {
+    let want = &SERIAL_INJECT[..SERIAL_INJECT.len() / 2];
+    let mut got = [0u8; 32];
+    let mut n = 0;
+    while n < want.len() {
+        if !poll(READY_BOUND, || matches!(uart.read_ready(), Ok(true))) {
+            return fail!("only {n} of {} bytes arrived", want.len());
+        }
+        match uart.read(&mut got[n..want.len()]) {
+            Ok(0) => return fail!("read returned 0 bytes"),
+            Ok(k) => n += k,
+            Err(_) => return fail!("read returned an error after {n} bytes"),
+        }
+    }
+    Outcome::check(
+        &got[..n] == want,
+        format_args!("read {:02x?}, want {:02x?}", &got[..n], want),
+    )
+}
+
+/// The second half of [`SERIAL_INJECT`] through embedded-hal-nb.
+pub fn read_nb<U: embedded_hal_nb::serial::Read<u8>>(uart: &mut U) -> Outcome {
+    let want = &SERIAL_INJECT[SERIAL_INJECT.len() / 2..];
+    let mut got = [0u8; 32];
+    for (i, slot) in got.iter_mut().take(want.len()).enumerate() {
+        let mut result = None;
+        poll(READY_BOUND, || match uart.read() {
+            Ok(b) => {
+                result = Some(Ok(b));
+                true
+            }
+            Err(nb::Error::WouldBlock) => false,
+            Err(nb::Error::Other(_)) => {
+                result = Some(Err(()));
+                true
+            }
+        });
+        match result {
+            Some(Ok(b)) => *slot = b,
+            Some(Err(())) => return fail!("read returned an error at byte {i}"),
+            None => return fail!("byte {i} never arrived"),
+        }
+    }
+    let got = &got[..want.len()];
+    Outcome::check(
+        got == want,
+        format_args!("read {got:02x?}, want {want:02x?}"),
+    )
+}
