@@ -70,8 +70,8 @@ const STEPS: &[Step] = &[
         run: || xtask(&["precision", "--no-wrong"]),
     },
     Step {
-        name: "QEMU smoke (4 boards)",
-        run: || xtask(&["smoke"]),
+        name: "conformance (6 QEMU machines, then fault injection)",
+        run: || xtask(&["conformance"]),
     },
 ];
 

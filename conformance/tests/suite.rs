@@ -1,0 +1,435 @@
+//! Each test of the suite against a working model of its trait (it must
+//! pass) and against the same model behind `conformance::fault` (it must
+//! fail). The QEMU runs do the same against real generated drivers.
+
+use embedded_hal::delay::DelayNs;
+use embedded_hal::digital::{ErrorType, InputPin, OutputPin, StatefulOutputPin};
+use embedded_hal::i2c::{self, I2c, Operation};
+use embedded_hal::pwm::SetDutyCycle;
+use embedded_hal::spi::SpiBus;
+use hal_gen_conformance::fault::*;
+use hal_gen_conformance::protocol::{SERIAL_INJECT, SERIAL_PATTERN_IO, SERIAL_PATTERN_NB};
+use hal_gen_conformance::tests::{delay, gpio, i2c as i2c_tests, pwm, serial, spi};
+use hal_gen_conformance::{Outcome, Runner, Sink};
+use std::cell::Cell;
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::rc::Rc;
+
+fn pass(o: Outcome) {
+    assert!(o.is_pass(), "{o:?}");
+}
+fn fails(o: Outcome) {
+    assert!(!o.is_pass(), "a broken driver passed");
+}
+
+/// A pin whose input sees its output.
+#[derive(Default)]
+struct Pin(bool);
+impl ErrorType for Pin {
+    type Error = Infallible;
+}
+impl OutputPin for Pin {
+    fn set_low(&mut self) -> Result<(), Infallible> {
+        self.0 = false;
+        Ok(())
+    }
+    fn set_high(&mut self) -> Result<(), Infallible> {
+        self.0 = true;
+        Ok(())
+    }
+}
+impl StatefulOutputPin for Pin {
+    fn is_set_high(&mut self) -> Result<bool, Infallible> {
+        Ok(self.0)
+    }
+    fn is_set_low(&mut self) -> Result<bool, Infallible> {
+        Ok(!self.0)
+    }
+}
+impl InputPin for Pin {
+    fn is_high(&mut self) -> Result<bool, Infallible> {
+        Ok(self.0)
+    }
+    fn is_low(&mut self) -> Result<bool, Infallible> {
+        Ok(!self.0)
+    }
+}
+
+#[test]
+fn gpio() {
+    pass(gpio::output_stateful(&mut Pin::default()));
+    pass(gpio::input_readback(&mut Pin::default()));
+    fails(gpio::output_stateful(&mut InvertedPin(Pin::default())));
+    fails(gpio::input_readback(&mut InvertedPin(Pin::default())));
+}
+
+/// Virtual time: the delay advances it, the stopwatch reads it.
+#[derive(Clone, Default)]
+struct Clock(Rc<Cell<u64>>);
+struct Delay(Clock);
+impl DelayNs for Delay {
+    fn delay_ns(&mut self, ns: u32) {
+        let c = &(self.0).0;
+        c.set(c.get() + u64::from(ns) + 300);
+    }
+}
+impl delay::Stopwatch for Clock {
+    fn bracket(&mut self, work: &mut dyn FnMut(), lo: u64, hi: u64) -> delay::Bracket {
+        let start = self.0.get();
+        work();
+        let ns = self.0.get() - start;
+        delay::Bracket {
+            at_least: ns >= lo,
+            under: ns < hi,
+            measured_ns: Some(ns),
+            out_of_range: false,
+        }
+    }
+}
+
+/// A delay that takes twice as long as asked: also wrong.
+struct SlowDelay(Clock);
+impl DelayNs for SlowDelay {
+    fn delay_ns(&mut self, ns: u32) {
+        let c = &(self.0).0;
+        c.set(c.get() + 2 * u64::from(ns));
+    }
+}
+
+#[test]
+fn delay() {
+    let clock = Clock::default();
+    for test in [delay::ns::<Delay>, delay::us::<Delay>, delay::ms::<Delay>] {
+        pass(test(&mut Delay(clock.clone()), &mut clock.clone()));
+    }
+    for test in [
+        delay::ns::<HalfDelay<Delay>>,
+        delay::us::<HalfDelay<Delay>>,
+        delay::ms::<HalfDelay<Delay>>,
+    ] {
+        fails(test(
+            &mut HalfDelay(Delay(clock.clone())),
+            &mut clock.clone(),
+        ));
+    }
+    fails(delay::ms(&mut SlowDelay(clock.clone()), &mut clock.clone()));
+}
+
+/// A UART wired to a scripted host: it records writes and, once the
+/// prompt is written, has the host's bytes to read.
+#[derive(Default)]
+struct Uart {
+    sent: Vec<u8>,
+    rx: VecDeque<u8>,
+}
+impl embedded_io::ErrorType for Uart {
+    type Error = Infallible;
+}
+impl embedded_io::Write for Uart {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, Infallible> {
+        self.sent.extend_from_slice(buf);
+        if self
+            .sent
+            .ends_with(hal_gen_conformance::protocol::SERIAL_PROMPT)
+        {
+            self.rx.extend(SERIAL_INJECT);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+impl embedded_io::Read for Uart {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Infallible> {
+        let n = buf.len().min(self.rx.len());
+        for b in &mut buf[..n] {
+            *b = self.rx.pop_front().unwrap();
+        }
+        Ok(n)
+    }
+}
+impl embedded_io::ReadReady for Uart {
+    fn read_ready(&mut self) -> Result<bool, Infallible> {
+        Ok(!self.rx.is_empty())
+    }
+}
+impl embedded_io::WriteReady for Uart {
+    fn write_ready(&mut self) -> Result<bool, Infallible> {
+        Ok(true)
+    }
+}
+impl embedded_hal_nb::serial::ErrorType for Uart {
+    type Error = Infallible;
+}
+impl embedded_hal_nb::serial::Write<u8> for Uart {
+    fn write(&mut self, w: u8) -> nb::Result<(), Infallible> {
+        self.sent.push(w);
+        Ok(())
+    }
+    fn flush(&mut self) -> nb::Result<(), Infallible> {
+        Ok(())
+    }
+}
+impl embedded_hal_nb::serial::Read<u8> for Uart {
+    fn read(&mut self) -> nb::Result<u8, Infallible> {
+        self.rx.pop_front().ok_or(nb::Error::WouldBlock)
+    }
+}
+
+#[test]
+fn serial() {
+    let mut uart = Uart::default();
+    pass(serial::write_io(&mut uart));
+    pass(serial::write_nb(&mut uart));
+    pass(serial::write_ready(&mut uart));
+    pass(serial::read_ready_idle(&mut uart));
+    assert!(serial::prompt(&mut uart));
+    pass(serial::read_ready(&mut uart));
+    pass(serial::read_io(&mut uart));
+    pass(serial::read_nb(&mut uart));
+    assert!(uart
+        .sent
+        .starts_with(&[SERIAL_PATTERN_IO, SERIAL_PATTERN_NB].concat()));
+
+    let mut uart = Uart::default();
+    serial::prompt(&mut uart);
+    let mut broken = FlippedSerial(&mut uart);
+    fails(serial::read_io(&mut broken));
+    fails(serial::read_nb(&mut broken));
+    let mut uart = Uart::default();
+    serial::write_io(&mut FlippedSerial(&mut uart));
+    assert!(
+        !uart.sent.starts_with(SERIAL_PATTERN_IO),
+        "the host would see the fault"
+    );
+}
+
+/// A SPI bus in loopback.
+struct Loopback;
+impl embedded_hal::spi::ErrorType for Loopback {
+    type Error = Infallible;
+}
+impl SpiBus<u8> for Loopback {
+    fn read(&mut self, words: &mut [u8]) -> Result<(), Infallible> {
+        words.fill(0);
+        Ok(())
+    }
+    fn write(&mut self, _: &[u8]) -> Result<(), Infallible> {
+        Ok(())
+    }
+    fn transfer(&mut self, read: &mut [u8], write: &[u8]) -> Result<(), Infallible> {
+        read.copy_from_slice(&write[..read.len()]);
+        Ok(())
+    }
+    fn transfer_in_place(&mut self, _: &mut [u8]) -> Result<(), Infallible> {
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+/// A SPI NOR flash that answers JEDEC ID the way QEMU's m25p80 does.
+#[derive(Default)]
+struct Flash {
+    answer: VecDeque<u8>,
+}
+impl Flash {
+    fn clock(&mut self, out: u8) -> u8 {
+        if let Some(b) = self.answer.pop_front() {
+            return b;
+        }
+        if out == 0x9f {
+            self.answer.extend([0xef, 0x40, 0x17, 0, 0, 0]);
+        }
+        0xff
+    }
+}
+impl embedded_hal::spi::ErrorType for Flash {
+    type Error = Infallible;
+}
+impl SpiBus<u8> for Flash {
+    fn read(&mut self, words: &mut [u8]) -> Result<(), Infallible> {
+        words.iter_mut().for_each(|w| *w = self.clock(0));
+        Ok(())
+    }
+    fn write(&mut self, words: &[u8]) -> Result<(), Infallible> {
+        words.iter().for_each(|&w| {
+            self.clock(w);
+        });
+        Ok(())
+    }
+    fn transfer(&mut self, read: &mut [u8], write: &[u8]) -> Result<(), Infallible> {
+        for (r, &w) in read.iter_mut().zip(write) {
+            *r = self.clock(w);
+        }
+        Ok(())
+    }
+    fn transfer_in_place(&mut self, words: &mut [u8]) -> Result<(), Infallible> {
+        words.iter_mut().for_each(|w| *w = self.clock(*w));
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+#[test]
+fn spi() {
+    pass(spi::loopback_transfer(&mut Loopback));
+    pass(spi::loopback_transfer_in_place(&mut Loopback));
+    pass(spi::loopback_write(&mut Loopback));
+    pass(spi::loopback_read(&mut Loopback));
+    pass(spi::flush(&mut Loopback));
+    fails(spi::loopback_transfer(&mut FlippedSpi(Loopback)));
+    fails(spi::loopback_transfer_in_place(&mut FlippedSpi(Loopback)));
+    fails(spi::loopback_write(&mut FlippedSpi(Loopback)));
+
+    let j = spi::Jedec {
+        command: 0x9f,
+        id: [0xef, 0x40, 0x17],
+        response_len: 6,
+    };
+    let mut flash = Flash::default();
+    pass(spi::jedec_write_read(&mut flash, &j));
+    pass(spi::jedec_transfer(&mut flash, &j));
+    pass(spi::jedec_transfer_in_place(&mut flash, &j));
+    fails(spi::jedec_write_read(&mut FlippedSpi(Flash::default()), &j));
+    fails(spi::jedec_transfer(&mut FlippedSpi(Flash::default()), &j));
+}
+
+/// A TMP105 at 0x48 (pointer register, T_LOW 0x4B00, T_HIGH writable).
+struct Tmp105 {
+    pointer: u8,
+    regs: [[u8; 2]; 4],
+    at: usize,
+}
+impl Default for Tmp105 {
+    fn default() -> Self {
+        Self {
+            pointer: 0,
+            regs: [[0, 0], [0, 0], [0x4b, 0], [0x50, 0]],
+            at: 0,
+        }
+    }
+}
+impl i2c::ErrorType for Tmp105 {
+    type Error = i2c::ErrorKind;
+}
+impl I2c for Tmp105 {
+    fn transaction(&mut self, address: u8, ops: &mut [Operation<'_>]) -> Result<(), Self::Error> {
+        if address != 0x48 {
+            return Err(i2c::ErrorKind::NoAcknowledge(
+                i2c::NoAcknowledgeSource::Address,
+            ));
+        }
+        self.at = 0;
+        for op in ops {
+            match op {
+                Operation::Write(bytes) => {
+                    if let Some((&p, data)) = bytes.split_first() {
+                        self.pointer = p & 3;
+                        self.at = 0;
+                        for (i, &b) in data.iter().enumerate().take(2) {
+                            self.regs[self.pointer as usize][i] = b;
+                        }
+                    }
+                }
+                Operation::Read(buf) => {
+                    for b in buf.iter_mut() {
+                        *b = self.regs[self.pointer as usize][self.at.min(1)];
+                        self.at += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn i2c() {
+    let dev = i2c_tests::Device {
+        address: 0x48,
+        read_register: 2,
+        read_value: [0x4b, 0],
+        write_register: 3,
+        write_value: [0x5a, 0],
+    };
+    pass(i2c_tests::write_read(&mut Tmp105::default(), &dev));
+    pass(i2c_tests::write_then_read(&mut Tmp105::default(), &dev));
+    pass(i2c_tests::transaction(&mut Tmp105::default(), &dev));
+    pass(i2c_tests::nack_absent(&mut Tmp105::default(), 0x49));
+    pass(i2c_tests::recovers(&mut Tmp105::default(), &dev, 0x49));
+    fails(i2c_tests::write_read(
+        &mut ShiftedI2c(Tmp105::default()),
+        &dev,
+    ));
+    fails(i2c_tests::recovers(
+        &mut ShiftedI2c(Tmp105::default()),
+        &dev,
+        0x49,
+    ));
+}
+
+/// A PWM channel whose compare register is readable.
+struct Channel(Rc<Cell<u32>>);
+impl embedded_hal::pwm::ErrorType for Channel {
+    type Error = Infallible;
+}
+impl SetDutyCycle for Channel {
+    fn max_duty_cycle(&self) -> u16 {
+        1000
+    }
+    fn set_duty_cycle(&mut self, duty: u16) -> Result<(), Infallible> {
+        self.0.set(u32::from(duty));
+        Ok(())
+    }
+}
+
+#[test]
+fn pwm() {
+    let reg = Rc::new(Cell::new(0));
+    let r = reg.clone();
+    pass(pwm::duty_readback(&mut Channel(reg.clone()), &mut || {
+        r.get()
+    }));
+    let r = reg.clone();
+    fails(pwm::duty_readback(
+        &mut StuckPwm(Channel(reg.clone())),
+        &mut || r.get(),
+    ));
+}
+
+struct Lines(Vec<String>);
+impl Sink for Lines {
+    fn line(&mut self, args: core::fmt::Arguments<'_>) {
+        self.0.push(args.to_string());
+    }
+}
+
+#[test]
+fn runner_writes_the_protocol_and_honours_exclusions() {
+    let mut r = Runner::begin(Lines(Vec::new()), "CHIP", "board");
+    r.exclude(&[("gpio_input_readback", "no loopback here")]);
+    r.run(&gpio::OUTPUT_STATEFUL, "P0", || Outcome::Pass);
+    r.run(&gpio::INPUT_READBACK, "P0", || unreachable!("excluded"));
+    r.record(
+        &delay::MS,
+        "SysTick",
+        hal_gen_conformance::fail!("took {} ns", 5),
+    );
+    let lines = &r.sink().0.clone();
+    assert!(!r.end());
+    assert_eq!(
+        lines,
+        &[
+            "@hgc 1 begin CHIP board",
+            "@hgc 1 test gpio_output_stateful gpio digital::StatefulOutputPin P0 pass",
+            "@hgc 1 test gpio_input_readback gpio digital::InputPin P0 skip no loopback here",
+            "@hgc 1 test delay_ms delay delay::DelayNs SysTick fail took 5 ns",
+        ]
+    );
+}
