@@ -3,6 +3,7 @@
 
 mod bench;
 mod ci;
+mod conformance;
 mod corpus;
 mod coverage;
 mod cross;
@@ -11,7 +12,6 @@ mod fuzz;
 mod precision;
 mod regen;
 mod report;
-mod smoke;
 mod util;
 
 use anyhow::Result;
@@ -34,8 +34,8 @@ enum Command {
     Coverage(coverage::Args),
     /// Classifier precision on the hand-labelled sample (docs/precision).
     Precision(precision::Args),
-    /// Hand-run smoke firmware on the QEMU boards in conformance/boards/.
-    Smoke(smoke::Args),
+    /// The conformance suite on every QEMU board, then with fault injection.
+    Conformance(conformance::Args),
     /// Merge shard reports written by `corpus --shard K/N`.
     CorpusMerge(corpus::MergeArgs),
     /// Build generated PACs for their thumb target (rustup target or Debian build-std).
@@ -55,7 +55,7 @@ fn main() -> Result<()> {
         Command::Fetch => fetch::corpus_dir().map(|dir| println!("{}", dir.display())),
         Command::Corpus(args) => corpus::run(args),
         Command::Coverage(args) => coverage::run(args),
-        Command::Smoke(args) => smoke::run(args),
+        Command::Conformance(args) => conformance::run(args),
         Command::Precision(args) => precision::run(args),
         Command::CorpusMerge(args) => corpus::merge(args),
         Command::Cross(args) => cross::run(args),
