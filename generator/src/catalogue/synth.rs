@@ -1,7 +1,7 @@
 //! A synthetic SVD with one peripheral per catalogue family, built from the
 //! family's own patterns: every role, required and optional, gets a
-//! register or field with a name its first pattern matches, with two units
-//! where the family has `{n}` roles.
+//! register or field with a name its first pattern matches (a `CLUSTER.REG`
+//! pattern gets a cluster), with two units where the family has `{n}` roles.
 //!
 //! It is the catalogue's self-test: each family must be recognised on its
 //! own instance (or lose to a family with more roles, which the test then
@@ -171,7 +171,14 @@ pub fn svd(catalogue: &Catalogue) -> (String, BTreeMap<String, String>) {
             family.name
         )
         .unwrap();
+        // A `CLUSTER.REG` name (a pattern naming a cluster path) becomes
+        // REG inside cluster CLUSTER at offset 0, so its path is the name.
+        let mut clusters: BTreeMap<String, String> = BTreeMap::new();
         for (j, reg) in registers_for(family).iter().enumerate() {
+            let (text, name) = match reg.name.split_once('.') {
+                Some((cluster, name)) => (clusters.entry(cluster.to_string()).or_default(), name),
+                None => (&mut out, reg.name.as_str()),
+            };
             let offset = j * 4;
             let dim = if reg.name.contains("%s") {
                 "<dim>4</dim><dimIncrement>0x100</dimIncrement>"
@@ -185,26 +192,34 @@ pub fn svd(catalogue: &Catalogue) -> (String, BTreeMap<String, String>) {
                 0x400 + j * 0x400
             };
             write!(
-                out,
-                "<register>{dim}<name>{}</name><description>role register</description>\
+                text,
+                "<register>{dim}<name>{name}</name><description>role register</description>\
                  <addressOffset>{offset:#x}</addressOffset><size>{}</size><access>{}</access>\
                  <resetValue>0</resetValue>",
-                reg.name, reg.size, reg.access
+                reg.size, reg.access
             )
             .unwrap();
             if !reg.fields.is_empty() {
-                out.push_str("<fields>");
+                text.push_str("<fields>");
                 for f in &reg.fields {
                     write!(
-                        out,
+                        text,
                         "<field><name>{}</name><bitOffset>{}</bitOffset><bitWidth>{}</bitWidth></field>",
                         f.name, f.bit, f.width
                     )
                     .unwrap();
                 }
-                out.push_str("</fields>");
+                text.push_str("</fields>");
             }
-            out.push_str("</register>\n");
+            text.push_str("</register>\n");
+        }
+        for (cluster, registers) in &clusters {
+            write!(
+                out,
+                "<cluster><name>{cluster}</name><description>role cluster</description>\
+                 <addressOffset>0</addressOffset>\n{registers}</cluster>\n"
+            )
+            .unwrap();
         }
         out.push_str("</registers></peripheral>\n");
     }
