@@ -9,6 +9,7 @@ mod coverage;
 mod cross;
 mod fetch;
 mod fuzz;
+mod matrix;
 mod precision;
 mod regen;
 mod report;
@@ -44,6 +45,8 @@ enum Command {
     Regen(regen::Args),
     /// Generation speed against svd2rust + form + rustfmt, medians of N runs.
     Bench(bench::Args),
+    /// The coverage matrix: coverage/matrix.json, MATRIX.md and index.html.
+    Matrix(matrix::Args),
     /// Fuzz load, repair and generate with cargo-fuzz (nightly) for N seconds.
     Fuzz(fuzz::Args),
     /// Everything CI runs: fmt, clippy, tests, regeneration drift, thumb builds, corpus.
@@ -61,6 +64,7 @@ fn main() -> Result<()> {
         Command::Cross(args) => cross::run(args),
         Command::Regen(args) => regen::run(args),
         Command::Fuzz(args) => fuzz::run(args),
+        Command::Matrix(args) => matrix::run(args),
         Command::Ci => ci::run(),
         Command::Bench(args) => bench::run_bench(args),
     }
