@@ -226,6 +226,19 @@ fn pac_ident(kind: &str, name: &str) -> String {
     }
 }
 
+/// Text from an SVD or a family file, made safe for a doc comment:
+/// `PIN_CNF[n]` is not an intra-doc link and `<n>` is not an HTML tag.
+fn doc_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '[' | ']' | '<' | '>') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// The driver context of one instance's match.
 pub fn driver_context(
     chip: &Chip,
@@ -245,7 +258,7 @@ pub fn driver_context(
     Some(DriverContext {
         kind: module_of(m.kind),
         family: m.family.clone(),
-        family_description: family.description.clone(),
+        family_description: doc_text(&family.description),
         template: family.template.clone(),
         instance: class.instance.clone(),
         module: class.instance.to_snake_case(),
@@ -255,7 +268,7 @@ pub fn driver_context(
         pac_feature: periph.feature.clone(),
         base: hex(base),
         line: periph.line,
-        description: periph.description.clone().unwrap_or_default(),
+        description: doc_text(periph.description.as_deref().unwrap_or_default()),
         score: format!("{:.2}", m.score),
         provides: m.provides.iter().map(|c| c.as_str()).collect(),
         r: roles(&m.bindings),
@@ -400,7 +413,7 @@ pub fn crate_context(
                 pac_feature: periph.feature.clone(),
                 base: hex(periph.base_address),
                 line: periph.line,
-                description: periph.description.clone().unwrap_or_default(),
+                description: doc_text(periph.description.as_deref().unwrap_or_default()),
                 hinted: class.hinted.iter().map(|k| k.as_str()).collect(),
                 candidate_registers: class.registers.clone(),
             });

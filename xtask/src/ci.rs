@@ -70,6 +70,10 @@ const STEPS: &[Step] = &[
         run: || xtask(&["precision", "--no-wrong"]),
     },
     Step {
+        name: "curated chips: clippy, rustdoc, thumb; lockfile and newest",
+        run: || xtask(&["curated"]),
+    },
+    Step {
         name: "conformance (6 QEMU machines, then fault injection)",
         run: || xtask(&["conformance"]),
     },

@@ -6,6 +6,7 @@ mod ci;
 mod conformance;
 mod corpus;
 mod coverage;
+mod curated;
 mod cross;
 mod fetch;
 mod fuzz;
@@ -39,6 +40,8 @@ enum Command {
     Conformance(conformance::Args),
     /// Merge shard reports written by `corpus --shard K/N`.
     CorpusMerge(corpus::MergeArgs),
+    /// Curated chips: host clippy/rustdoc and thumb builds, locked and newest versions.
+    Curated(curated::Args),
     /// Build generated PACs for their thumb target (rustup target or Debian build-std).
     Cross(cross::Args),
     /// Regenerate the crates checked in under generated/ (`--check`: compare only).
@@ -62,6 +65,7 @@ fn main() -> Result<()> {
         Command::Precision(args) => precision::run(args),
         Command::CorpusMerge(args) => corpus::merge(args),
         Command::Cross(args) => cross::run(args),
+        Command::Curated(args) => curated::run(args),
         Command::Regen(args) => regen::run(args),
         Command::Fuzz(args) => fuzz::run(args),
         Command::Matrix(args) => matrix::run(args),
