@@ -152,6 +152,24 @@ pub fn classify(device: &Device, source: &SourceMap, catalogue: &Catalogue) -> V
             names.push(&base.name);
         }
         let hinted = catalogue.hinted_kinds(&names);
+        // A register past the 32-bit address space (an SVD offset like
+        // 0xFFFFF800 meant as negative) cannot be driven: no family binds
+        // it, so the instance falls back to a skeleton rather than a
+        // driver writing to a wrapped address.
+        let in_space: Vec<FlatRegister>;
+        let regs: &[FlatRegister] = if regs
+            .iter()
+            .any(|r| p.base_address + r.offset > u64::from(u32::MAX))
+        {
+            in_space = regs
+                .iter()
+                .filter(|r| p.base_address + r.offset <= u64::from(u32::MAX))
+                .cloned()
+                .collect();
+            &in_space
+        } else {
+            regs
+        };
         let mut best: BTreeMap<Kind, (Match, i32)> = BTreeMap::new();
         for family in &catalogue.families {
             let Some(m) = match_family(family, &names, regs, &base.name, source) else {

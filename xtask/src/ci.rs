@@ -77,6 +77,19 @@ const STEPS: &[Step] = &[
         name: "conformance (6 QEMU machines, then fault injection)",
         run: || xtask(&["conformance"]),
     },
+    Step {
+        name: "matrix of the curated chips, checked in chromium",
+        run: || {
+            xtask(&[
+                "matrix",
+                "--project-only",
+                "--strict",
+                "--out",
+                ".cache/matrix-ci",
+                "--browser-test",
+            ])
+        },
+    },
 ];
 
 pub fn run() -> Result<()> {

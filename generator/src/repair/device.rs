@@ -90,12 +90,47 @@ pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
             ),
         }
     }
+    interrupts_in_range(device, ctx);
     if device.name.trim().is_empty() {
         device.name = "chip".into();
         ctx.repair_device(
             "device-name",
             "chip",
             "the device has no name; called it `chip`",
+        );
+    }
+}
+
+/// The NVIC of an ARMv6-M core (Cortex-M0, M0+, M1) has at most 32
+/// external interrupts; cortex-m-rt refuses to link a vector table with
+/// more. ARMv7-M and ARMv8-M allow 496 (480 on ARMv7-M implementations).
+fn interrupts_in_range(device: &mut Device, ctx: &mut Ctx) {
+    let Some(cpu) = &device.cpu else { return };
+    let core = cpu.name.to_ascii_uppercase();
+    let limit: u32 = if ["CM0", "CM0PLUS", "CM0+", "CM1", "SC000"].contains(&core.as_str()) {
+        32
+    } else {
+        480
+    };
+    let mut dropped = Vec::new();
+    for p in &mut device.peripherals {
+        let periph = p.name.clone();
+        p.interrupt.retain(|i| {
+            let keep = i.value < limit;
+            if !keep {
+                dropped.push((periph.clone(), i.name.clone(), i.value));
+            }
+            keep
+        });
+    }
+    for (periph, name, value) in dropped {
+        ctx.repair(
+            "interrupt-out-of-range",
+            &periph,
+            format!(
+                "interrupt `{name}` is IRQ {value}, but a {core} has IRQs 0 to {}; dropped",
+                limit - 1
+            ),
         );
     }
 }
