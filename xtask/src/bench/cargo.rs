@@ -91,3 +91,61 @@ mod tests {
         assert_eq!(compiled(err), ["lm3s6965-pac", "app"]);
     }
 }
+
+/// Whether `file` is a build artifact of `package` as cargo names them:
+/// `lib<ident>-<16 hex>.rlib`, `<ident>-<hash>.d`, `<package>-<hash>/`.
+fn is_artifact(file: &str, package: &str) -> bool {
+    let ident = package.replace('-', "_");
+    [
+        format!("lib{ident}-"),
+        format!("{ident}-"),
+        format!("{package}-"),
+    ]
+    .iter()
+    .filter_map(|prefix| file.strip_prefix(prefix.as_str()))
+    .any(|rest| {
+        rest.get(..16)
+            .is_some_and(|h| h.chars().all(|c| c.is_ascii_hexdigit()))
+            && (rest.len() == 16 || rest[16..].starts_with('.'))
+    })
+}
+
+/// Delete the artifacts of `packages` from a target dir, so that a chip's
+/// PACs (hundreds of MB for the large ones) do not pile up on the disk.
+pub fn forget(dir: &Path, packages: &[String]) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = entry.path();
+        let is_dir = entry.file_type()?.is_dir();
+        if packages.iter().any(|p| is_artifact(&name, p)) {
+            if is_dir {
+                std::fs::remove_dir_all(&path)?;
+            } else {
+                std::fs::remove_file(&path)?;
+            }
+        } else if is_dir {
+            forget(&path, packages)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod artifact_tests {
+    use super::is_artifact;
+
+    #[test]
+    fn matches_only_the_package() {
+        let pkg = "lm3s6965-pac";
+        assert!(is_artifact("liblm3s6965_pac-0123456789abcdef.rmeta", pkg));
+        assert!(is_artifact("lm3s6965_pac-0123456789abcdef.d", pkg));
+        assert!(is_artifact("lm3s6965-pac-0123456789abcdef", pkg));
+        assert!(!is_artifact("lm3s6965-pac-extra-0123456789abcdef", pkg));
+        assert!(!is_artifact("liblm3s6965_pac_x-0123456789abcdef.rlib", pkg));
+        assert!(!is_artifact("libvcell-0123456789abcdef.rlib", pkg));
+    }
+}

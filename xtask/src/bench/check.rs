@@ -92,6 +92,8 @@ pub struct PacRow {
     pub hal_gen_all: Figure,
     /// The impl-debug lever: the same with Debug impls compiled in.
     pub hal_gen_all_impl_debug: Figure,
+    /// The enum lever: `all`, from the SVD without `<enumeratedValues>`.
+    pub hal_gen_all_no_enums: Figure,
     pub ratio: Option<f64>,
 }
 
@@ -118,24 +120,32 @@ pub fn pac(chips: &[Prepared], runs: usize) -> Result<PacSection> {
                 .map_err(Clone::clone),
             Ok(pac_job(&p.hal_gen_pac, Some("all"))),
             Ok(pac_job(&p.hal_gen_pac, Some("all,impl-debug"))),
+            p.hal_gen_pac_no_enums
+                .as_ref()
+                .map(|c| pac_job(c, Some("all")))
+                .map_err(Clone::clone),
         ];
-        let [svd2rust, hal_gen_all, hal_gen_all_impl_debug]: [Figure; 3] = measure(jobs, runs)
-            .try_into()
-            .unwrap_or_else(|_| unreachable!("three jobs, three figures"));
+        let [svd2rust, hal_gen_all, hal_gen_all_impl_debug, hal_gen_all_no_enums]: [Figure; 4] =
+            measure(jobs, runs)
+                .try_into()
+                .unwrap_or_else(|_| unreachable!("four jobs, four figures"));
         let row = PacRow {
             chip: p.name.clone(),
             ratio: ratio(&hal_gen_all, &svd2rust),
             svd2rust,
             hal_gen_all,
             hal_gen_all_impl_debug,
+            hal_gen_all_no_enums,
         };
         println!(
-            "{:<12} svd2rust {:>24}  hal-gen all {:>24}  +impl-debug {:>24}",
+            "{:<12} svd2rust {:>24}  hal-gen all {:>24}  +impl-debug {:>24}  no enums {:>24}",
             row.chip,
             row.svd2rust.show(),
             row.hal_gen_all.show(),
-            row.hal_gen_all_impl_debug.show()
+            row.hal_gen_all_impl_debug.show(),
+            row.hal_gen_all_no_enums.show()
         );
+        cargo::forget(&host_target(), &p.packages)?;
         rows.push(row);
     }
     Ok(PacSection {
@@ -201,6 +211,7 @@ pub fn app(chips: &[Prepared], runs: usize) -> Result<AppSection> {
             row.svd2rust_raw.show(),
             row.a_over_c.map_or("–".into(), |r| format!("{r:.2}"))
         );
+        cargo::forget(&host_target(), &p.packages)?;
         rows.push(row);
     }
     Ok(AppSection {

@@ -163,6 +163,7 @@ pub fn run(chips: &[Chip], tools: &Tools, runs: usize) -> Result<Section> {
         );
         rows.push(row);
     }
+    let _ = std::fs::remove_dir_all(util::cache().join("bench/generation"));
     let median_ratio = median_ratio(rows.iter().map(|r| Some(r.ratio)));
     if let Some(m) = median_ratio {
         println!("median ratio: {m:.2} (goal ≤ 1.0)");

@@ -95,24 +95,28 @@ pub fn render(r: &Results) -> String {
         let _ = writeln!(
             s,
             "## 2. `cargo check` of the PAC alone\n\nTimed: {}.\n\n\
-             | chip | svd2rust (default output) | hal-gen `--features all` | ratio | hal-gen `all,impl-debug` |\n\
-             |---|---:|---:|---:|---:|",
+             | chip | svd2rust (default output) | hal-gen `--features all` | ratio | hal-gen `all,impl-debug` | \
+             hal-gen `all`, SVD without enums |\n\
+             |---|---:|---:|---:|---:|---:|",
             p.timed
         );
         for row in &p.rows {
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 row.chip,
                 fig(&row.svd2rust),
                 fig(&row.hal_gen_all),
                 opt(row.ratio),
-                fig(&row.hal_gen_all_impl_debug)
+                fig(&row.hal_gen_all_impl_debug),
+                fig(&row.hal_gen_all_no_enums)
             );
         }
         let _ = writeln!(
             s,
-            "\nMedian ratio hal-gen / svd2rust: **{}**.\n",
+            "\nMedian ratio hal-gen / svd2rust: **{}**. The last two columns are levers: Debug impls \
+             compiled in, and the cost of enums (the same PAC generated from the SVD with every \
+             `<enumeratedValues>` removed).\n",
             opt(p.median_ratio)
         );
     }
@@ -191,5 +195,197 @@ pub fn render(r: &Results) -> String {
             c.all_threads.show()
         );
     }
+    let _ = write!(s, "## Levers\n\n{}", levers_table(r));
+    s
+}
+
+fn median_of(v: impl Iterator<Item = Option<f64>>) -> Option<f64> {
+    super::median_ratio(v)
+}
+
+fn secs(f: &Figure) -> String {
+    match f {
+        Figure::Ok(s) => format!("{:.2} s", s.median_s),
+        Figure::Failed(_) => "fails".into(),
+    }
+}
+
+/// The levers that can be measured from the figures: (lever, how, figure).
+pub fn levers(r: &Results) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    if let Some(a) = &r.app_check {
+        let m = median_of(
+            a.rows
+                .iter()
+                .map(|row| super::ratio(&row.hal_all, &row.hal)),
+        );
+        out.push((
+            "PAC features off by default; the HAL enables only those its drivers use".into(),
+            "app check (b) PAC `all` ÷ (a) HAL default features, median chip".into(),
+            m.map_or("–".into(), |m| format!("(a) is {m:.2}× faster")),
+        ));
+    }
+    if let Some(p) = &r.pac_check {
+        let m = median_of(
+            p.rows
+                .iter()
+                .map(|row| super::ratio(&row.hal_gen_all_impl_debug, &row.hal_gen_all)),
+        );
+        out.push((
+            "Debug impls behind the `impl-debug` feature".into(),
+            "PAC check `all,impl-debug` ÷ `all`, median chip".into(),
+            m.map_or("–".into(), |m| {
+                format!("gating saves {:.0}%", (1.0 - 1.0 / m) * 100.0)
+            }),
+        ));
+    }
+    if let Some(p) = &r.pac_check {
+        let m = median_of(
+            p.rows
+                .iter()
+                .map(|row| super::ratio(&row.hal_gen_all, &row.hal_gen_all_no_enums)),
+        );
+        out.push((
+            "Enums (not done: svd2rust emits them for every `<enumeratedValues>`)".into(),
+            "PAC check `all` ÷ the same PAC from the SVD without enums, median chip".into(),
+            m.map_or("–".into(), |m| {
+                format!("dropping them would save {:.0}%", (1.0 - 1.0 / m) * 100.0)
+            }),
+        ));
+    }
+    if let Some(g) = &r.generation {
+        let stage = |row: &super::generation::Row, names: &[&str]| -> f64 {
+            row.hal_gen_stages
+                .iter()
+                .chain(&row.baseline_stages)
+                .filter(|(n, _)| names.contains(&n.as_str()))
+                .map(|(_, t)| t)
+                .sum()
+        };
+        let m = median_of(g.rows.iter().map(|row| {
+            let ours = stage(row, &["split + format"]);
+            (ours > 0.0).then(|| stage(row, &["form", "rustfmt"]) / ours)
+        }));
+        out.push((
+            "Split and format in-process (prettyplease) instead of `form` + `rustfmt`".into(),
+            "baseline `form` + `rustfmt` seconds ÷ hal-gen's `split + format` stage, median chip"
+                .into(),
+            m.map_or("–".into(), |m| format!("{m:.1}× faster")),
+        ));
+    }
+    if let Some(c) = &r.corpus {
+        out.push((
+            "Parallel generation across the corpus".into(),
+            format!("corpus wall time, 1 thread ÷ {} threads", c.threads),
+            format!(
+                "{:.2}× ({:.0} s → {:.0} s)",
+                c.one_thread.median_s / c.all_threads.median_s,
+                c.one_thread.median_s,
+                c.all_threads.median_s
+            ),
+        ));
+    }
+    out
+}
+
+fn levers_table(r: &Results) -> String {
+    let mut s = String::from("| lever | measured as | result |\n|---|---|---|\n");
+    for (lever, how, figure) in levers(r) {
+        let _ = writeln!(s, "| {lever} | {how} | {figure} |");
+    }
+    s
+}
+
+/// The README's table: medians only, every figure on one row per chip.
+pub fn readme_block(r: &Results) -> String {
+    let mut s = format!(
+        "Measured by `{}` ({} runs per figure, medians; {}-core machine shared with other work). \
+         Min–max, stage times and what exactly is timed: [docs/bench/bench.md](docs/bench/bench.md).\n\n",
+        r.command, r.runs, r.cores
+    );
+    s.push_str(
+        "| chip | (1) generation ratio | (2) PAC check: svd2rust / hal-gen `all` | (3) app check: (a) / (b) / (c) | a/c | \
+         (4) release build: hal-gen / svd2rust | blinky flash: hal-gen / svd2rust |\n\
+         |---|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for chip in &r.chips {
+        let gen = r
+            .generation
+            .as_ref()
+            .and_then(|g| g.rows.iter().find(|row| &row.chip == chip))
+            .map_or("–".into(), |row| format!("{:.2}", row.ratio));
+        let pac = r
+            .pac_check
+            .as_ref()
+            .and_then(|p| p.rows.iter().find(|row| &row.chip == chip))
+            .map_or("–".into(), |row| {
+                format!("{} / {}", secs(&row.svd2rust), secs(&row.hal_gen_all))
+            });
+        let (app, ac) = r
+            .app_check
+            .as_ref()
+            .and_then(|a| a.rows.iter().find(|row| &row.chip == chip))
+            .map_or(("–".into(), "–".into()), |row| {
+                (
+                    format!(
+                        "{} / {} / {}",
+                        secs(&row.hal),
+                        secs(&row.hal_all),
+                        secs(&row.svd2rust_raw)
+                    ),
+                    opt(row.a_over_c),
+                )
+            });
+        let (build, flash) = r
+            .thumb
+            .as_ref()
+            .and_then(|t| t.rows.iter().find(|row| &row.chip == chip))
+            .map_or(("–".into(), "–".into()), |row| {
+                let b = |bins: &[thumb::Binary], suffix: &str| match bins
+                    .iter()
+                    .find(|b| b.bin.ends_with(suffix))
+                    .map(|b| &b.flash)
+                {
+                    Some(Ok(n)) => format!("{n} B"),
+                    _ => "–".into(),
+                };
+                (
+                    format!("{} / {}", secs(&row.hal), secs(&row.svd2rust_raw)),
+                    format!(
+                        "{} / {}",
+                        b(&row.hal_bins, "-blinky"),
+                        b(&row.svd2rust_bins, "-raw-blinky")
+                    ),
+                )
+            });
+        let _ = writeln!(
+            s,
+            "| {chip} | {gen} | {pac} | {app} | {ac} | {build} | {flash} |"
+        );
+    }
+    let mut goals = Vec::new();
+    if let Some(g) = &r.generation {
+        goals.push(format!(
+            "(1) median ratio **{}** (goal ≤ 1.0)",
+            opt(g.median_ratio)
+        ));
+    }
+    if let Some(a) = &r.app_check {
+        goals.push(format!(
+            "(3) median a/c **{}** (goal ≤ 0.2), b/c **{}**",
+            opt(a.median_a_over_c),
+            opt(a.median_b_over_c)
+        ));
+    }
+    if let Some(c) = &r.corpus {
+        goals.push(format!(
+            "(5) all {} SVDs generate in **{:.0} s** on {} threads (goal ≤ 120 s), {:.0} s on one",
+            c.svds, c.all_threads.median_s, c.threads, c.one_thread.median_s
+        ));
+    }
+    if !goals.is_empty() {
+        let _ = writeln!(s, "\n{}.", goals.join("; "));
+    }
+    let _ = write!(s, "\nLevers, measured:\n\n{}", levers_table(r));
     s
 }

@@ -211,6 +211,7 @@ pub fn run_bench(args: Args) -> Result<()> {
     results.wall_s = started.elapsed().as_secs_f64();
 
     let narrowed = !args.chips.is_empty() || !args.only.is_empty();
+    let official = !narrowed && args.out_dir.is_none();
     let dir = args.out_dir.unwrap_or_else(|| {
         if narrowed {
             util::cache().join("bench/results")
@@ -224,11 +225,30 @@ pub fn run_bench(args: Args) -> Result<()> {
         serde_json::to_string_pretty(&results)? + "\n",
     )?;
     std::fs::write(dir.join("bench.md"), markdown::render(&results))?;
+    if official {
+        update_readme(&markdown::readme_block(&results))?;
+    }
     println!(
         "bench took {:.0} s; results: {}",
         results.wall_s,
         dir.join("bench.md").display()
     );
+    Ok(())
+}
+
+const README_BEGIN: &str = "<!-- bench:begin (written by `cargo xtask bench`) -->";
+const README_END: &str = "<!-- bench:end -->";
+
+/// A full run replaces the README's results block, so the README always
+/// shows the figures docs/bench holds.
+fn update_readme(block: &str) -> Result<()> {
+    let path = util::root().join("README.md");
+    let text = std::fs::read_to_string(&path)?;
+    let (Some(b), Some(e)) = (text.find(README_BEGIN), text.find(README_END)) else {
+        bail!("README.md has no {README_BEGIN} … {README_END} block");
+    };
+    let updated = format!("{}{README_BEGIN}\n{block}{}", &text[..b], &text[e..]);
+    std::fs::write(&path, updated)?;
     Ok(())
 }
 

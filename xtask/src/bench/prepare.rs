@@ -29,6 +29,9 @@ pub struct Prepared {
     pub name: String,
     pub triple: Option<String>,
     pub hal_gen_pac: Crate,
+    /// The enum lever: hal-gen's PAC from the SVD without its
+    /// `<enumeratedValues>`, so svd2rust emits no enums.
+    pub hal_gen_pac_no_enums: Result<Crate, String>,
     /// svd2rust's PAC, or why the baseline could not generate one.
     pub svd2rust_pac: Result<Crate, String>,
     /// (3a) blinky + serial echo on the HAL, default features.
@@ -37,6 +40,8 @@ pub struct Prepared {
     pub app_hal_all: Result<apps::App, String>,
     /// (3c) blinky on svd2rust's PAC, raw register access.
     pub app_raw: Result<apps::App, String>,
+    /// Every package above, whose artifacts are deleted after the chip.
+    pub packages: Vec<String>,
 }
 
 /// The crate manifest svd2rust's documentation gives for its output.
@@ -61,6 +66,37 @@ fn sync_svd2rust(src: &Path, dst: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The SVD text without `<enumeratedValues>` elements (they do not nest).
+fn strip_enums(svd: &str) -> String {
+    const OPEN: &str = "<enumeratedValues";
+    const CLOSE: &str = "</enumeratedValues>";
+    let mut out = String::with_capacity(svd.len());
+    let mut rest = svd;
+    while let Some(i) = rest.find(OPEN) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        let end = match tail.find('>') {
+            Some(j) if tail[..j].ends_with('/') => j + 1,
+            _ => tail.find(CLOSE).map_or(tail.len(), |j| j + CLOSE.len()),
+        };
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn no_enums_pac(chip: &Chip, dir: &Path, config: &hal_gen::Config) -> Result<Crate> {
+    let svd = dir.join(format!("{}-no-enums.svd", chip.name));
+    std::fs::write(&svd, strip_enums(&std::fs::read_to_string(&chip.svd)?))?;
+    let g = hal_gen::generate(&svd, config)?;
+    let out = dir.join("hal-gen-no-enums");
+    hal_gen::write_output(&out, &g.files, &g.chip.svd_file, config)?;
+    Ok(Crate {
+        dir: out.join(g.chip.pac_crate_name()),
+        name: g.chip.pac_crate_name(),
+    })
+}
+
 pub fn prepare(chip: &Chip, tools: &Tools) -> Result<Prepared> {
     let dir = util::cache().join("bench/chips").join(&chip.name);
     let config = hal_gen::Config {
@@ -80,7 +116,10 @@ pub fn prepare(chip: &Chip, tools: &Tools) -> Result<Prepared> {
         name: g.chip.hal_crate_name(),
     };
 
-    let s2r_name = format!("{}-svd2rust-pac", hal_gen_pac.name.trim_end_matches("-pac"));
+    let hal_gen_pac_no_enums =
+        no_enums_pac(chip, &dir, &config).map_err(|e| format!("without enums: {e:#}"));
+    let stem = hal_gen_pac.name.trim_end_matches("-pac").to_string();
+    let s2r_name = format!("{stem}-svd2rust-pac");
     let svd2rust_pac = baseline(tools, &chip.svd, &dir.join("svd2rust-gen"))
         .and_then(|_| {
             let pac_dir = dir.join("svd2rust-pac");
@@ -88,12 +127,11 @@ pub fn prepare(chip: &Chip, tools: &Tools) -> Result<Prepared> {
             std::fs::write(pac_dir.join("Cargo.toml"), svd2rust_manifest(&s2r_name))?;
             Ok(Crate {
                 dir: pac_dir,
-                name: s2r_name,
+                name: s2r_name.clone(),
             })
         })
         .map_err(|e| format!("svd2rust pipeline: {e:#}"));
 
-    let stem = hal_gen_pac.name.trim_end_matches("-pac").to_string();
     let app_hal = apps::hal_app(&dir.join("app-hal"), &stem, &hal, &hal_gen_pac, false);
     let app_hal_all = apps::hal_app(&dir.join("app-hal-all"), &stem, &hal, &hal_gen_pac, true);
     let app_raw = match &svd2rust_pac {
@@ -106,13 +144,39 @@ pub fn prepare(chip: &Chip, tools: &Tools) -> Result<Prepared> {
         ),
         Err(e) => Err(e.clone()),
     };
+    let packages = vec![
+        hal_gen_pac.name.clone(),
+        hal.name.clone(),
+        s2r_name,
+        format!("bench-{stem}-hal"),
+        format!("bench-{stem}-hal-all"),
+        format!("bench-{stem}-svd2rust"),
+    ];
     Ok(Prepared {
         name: chip.name.clone(),
+        packages,
         triple: g.chip.target.triple.map(str::to_string),
         hal_gen_pac,
+        hal_gen_pac_no_enums,
         svd2rust_pac,
         app_hal,
         app_hal_all,
         app_raw,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_enums;
+
+    #[test]
+    fn strips_enumerated_values() {
+        let svd = "<field><name>A</name><enumeratedValues><enumeratedValue><name>X</name>\
+                   </enumeratedValue></enumeratedValues></field><field><enumeratedValues derivedFrom=\"a\"/>\
+                   <name>B</name></field>";
+        assert_eq!(
+            strip_enums(svd),
+            "<field><name>A</name></field><field><name>B</name></field>"
+        );
+    }
 }

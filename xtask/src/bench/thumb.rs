@@ -118,6 +118,7 @@ pub fn run(chips: &[Prepared], runs: usize) -> Result<Section> {
             row.svd2rust_raw.show(),
             show(&row.svd2rust_bins)
         );
+        super::cargo::forget(&target_dir(), &p.packages)?;
         rows.push(row);
     }
     Ok(Section {
