@@ -46,7 +46,7 @@ enum Command {
     Cross(cross::Args),
     /// Regenerate the crates checked in under generated/ (`--check`: compare only).
     Regen(regen::Args),
-    /// Generation speed against svd2rust + form + rustfmt, medians of N runs.
+    /// hal-gen against svd2rust: generation, check, app, thumb build, corpus; medians of N runs.
     Bench(bench::Args),
     /// The coverage matrix: coverage/matrix.json, MATRIX.md and index.html.
     Matrix(matrix::Args),
