@@ -7,7 +7,7 @@ use super::prepare::{Crate, Prepared};
 use super::{median_ratio, ratio, Figure};
 use crate::util;
 use anyhow::Result;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -83,7 +83,7 @@ fn app_job(app: &Result<App, String>) -> Result<Job, String> {
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct PacRow {
     pub chip: String,
     /// svd2rust's default output, default features.
@@ -97,10 +97,10 @@ pub struct PacRow {
     pub ratio: Option<f64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct PacSection {
     pub runs: usize,
-    pub timed: &'static str,
+    pub timed: String,
     pub rows: Vec<PacRow>,
     pub median_ratio: Option<f64>,
 }
@@ -150,13 +150,13 @@ pub fn pac(chips: &[Prepared], runs: usize) -> Result<PacSection> {
     }
     Ok(PacSection {
         runs,
-        timed: PAC_TIMED,
+        timed: PAC_TIMED.into(),
         median_ratio: median_ratio(rows.iter().map(|r| r.ratio)),
         rows,
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct AppRow {
     pub chip: String,
     /// (a) blinky + serial echo, HAL with default features.
@@ -169,10 +169,10 @@ pub struct AppRow {
     pub b_over_c: Option<f64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct AppSection {
     pub runs: usize,
-    pub timed: &'static str,
+    pub timed: String,
     pub rows: Vec<AppRow>,
     pub median_a_over_c: Option<f64>,
     pub median_b_over_c: Option<f64>,
@@ -216,7 +216,7 @@ pub fn app(chips: &[Prepared], runs: usize) -> Result<AppSection> {
     }
     Ok(AppSection {
         runs,
-        timed: APP_TIMED,
+        timed: APP_TIMED.into(),
         median_a_over_c: median_ratio(rows.iter().map(|r| r.a_over_c)),
         median_b_over_c: median_ratio(rows.iter().map(|r| r.b_over_c)),
         rows,

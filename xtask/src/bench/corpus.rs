@@ -10,11 +10,11 @@ use super::Sample;
 use crate::util;
 use anyhow::{bail, Result};
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Section {
     pub runs: usize,
     pub svds: usize,
@@ -22,8 +22,17 @@ pub struct Section {
     pub failed: usize,
     pub one_thread: Sample,
     pub all_threads: Sample,
+    /// CPU seconds this process used in each pass (user + system), in run
+    /// order: with wall time they show how many cores a pass really got.
+    #[serde(default)]
+    pub one_thread_cpu_s: Vec<f64>,
+    #[serde(default)]
+    pub all_threads_cpu_s: Vec<f64>,
+    /// The 1-minute load average before each pass, in run order.
+    #[serde(default)]
+    pub load_before: Vec<f64>,
     pub threads: usize,
-    pub timed: &'static str,
+    pub timed: String,
 }
 
 pub const TIMED: &str = "wall time of generating and writing PAC + HAL + coverage record for \
@@ -47,20 +56,51 @@ fn one(out_root: &Path, vendor: &str, svd: &Path) -> bool {
     ok
 }
 
-/// Seconds to generate every SVD on `threads` threads, and the failures.
-fn pass(svds: &[(String, PathBuf)], threads: usize) -> Result<(f64, usize)> {
+/// User + system CPU seconds of this process so far, from /proc (Linux;
+/// USER_HZ is 100 there), or 0 elsewhere.
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let fields: Vec<&str> = s.rsplit_once(')')?.1.split_whitespace().collect();
+            let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+            Some((ticks(11)? + ticks(12)?) / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+/// The 1-minute load average, or 0 where /proc has none.
+pub fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+struct Pass {
+    wall_s: f64,
+    cpu_s: f64,
+    failed: usize,
+}
+
+/// Generate every SVD on `threads` threads.
+fn pass(svds: &[(String, PathBuf)], threads: usize) -> Result<Pass> {
     let out_root = util::cache().join("bench/corpus-out");
     let _ = std::fs::remove_dir_all(&out_root);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
-    let started = Instant::now();
+    let (started, cpu) = (Instant::now(), cpu_seconds());
     let failed = pool.install(|| {
         svds.par_iter()
             .filter(|(vendor, svd)| !one(&out_root, vendor, svd))
             .count()
     });
-    Ok((started.elapsed().as_secs_f64(), failed))
+    Ok(Pass {
+        wall_s: started.elapsed().as_secs_f64(),
+        cpu_s: cpu_seconds() - cpu,
+        failed,
+    })
 }
 
 pub fn run(runs: usize, cores: usize) -> Result<Section> {
@@ -79,16 +119,25 @@ pub fn run(runs: usize, cores: usize) -> Result<Section> {
         svds.len()
     );
     let (mut one_t, mut all_t) = (Vec::new(), Vec::new());
+    let (mut one_cpu, mut all_cpu, mut load_before) = (Vec::new(), Vec::new(), Vec::new());
     let mut failed = 0;
     for _ in 0..runs {
         // Alternate, as elsewhere, so load drift hits both alike.
-        let (t, f) = pass(&svds, 1)?;
-        eprintln!("  1 thread: {t:.1} s ({f} failed)");
-        one_t.push(t);
-        let (t, f) = pass(&svds, cores)?;
-        eprintln!("  {cores} threads: {t:.1} s ({f} failed)");
-        all_t.push(t);
-        failed = f;
+        for (threads, wall, cpu) in [
+            (1, &mut one_t, &mut one_cpu),
+            (cores, &mut all_t, &mut all_cpu),
+        ] {
+            let load = load_average();
+            let p = pass(&svds, threads)?;
+            eprintln!(
+                "  {threads} thread(s): {:.1} s wall, {:.1} s CPU, load before {load:.1} ({} failed)",
+                p.wall_s, p.cpu_s, p.failed
+            );
+            load_before.push(load);
+            wall.push(p.wall_s);
+            cpu.push(p.cpu_s);
+            failed = p.failed;
+        }
     }
     let section = Section {
         runs,
@@ -96,8 +145,11 @@ pub fn run(runs: usize, cores: usize) -> Result<Section> {
         failed,
         one_thread: Sample::of(one_t),
         all_threads: Sample::of(all_t),
+        one_thread_cpu_s: one_cpu,
+        all_threads_cpu_s: all_cpu,
+        load_before,
         threads: cores,
-        timed: TIMED,
+        timed: TIMED.into(),
     };
     println!(
         "1 thread {}   {} threads {}",

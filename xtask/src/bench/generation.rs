@@ -6,12 +6,12 @@ use super::tools::{run as run_tool, Tools};
 use super::{median_ratio, Chip, Sample};
 use crate::util::{self, median};
 use anyhow::Result;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Row {
     pub chip: String,
     /// `hal-gen CHIP.svd -o OUT`: PAC + HAL + coverage record.
@@ -24,7 +24,7 @@ pub struct Row {
     pub baseline_stages: Vec<(String, f64)>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Section {
     pub runs: usize,
     pub rows: Vec<Row>,

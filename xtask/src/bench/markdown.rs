@@ -13,6 +13,14 @@ pub fn one_line(s: &str, max: usize) -> String {
     out
 }
 
+fn runs(n: usize) -> String {
+    if n == 1 {
+        "1 run".into()
+    } else {
+        format!("{n} runs")
+    }
+}
+
 fn opt(r: Option<f64>) -> String {
     r.map_or("–".into(), |r| format!("{r:.2}"))
 }
@@ -30,14 +38,16 @@ pub fn render(r: &Results) -> String {
     let mut s = String::from("# Benchmarks\n\n");
     let _ = writeln!(
         s,
-        "Produced by `{}` on a {}-core machine shared with other work, in {:.0} min. \
-         Every figure is the median of {} runs (min–max in brackets) unless its section says \
-         otherwise; the two sides of each comparison run interleaved. Raw runs are in \
-         [bench.json](bench.json).\n",
+        "Produced by `{}` on a {}-core machine shared with other work (1-minute load average \
+         {:.1} at the start, {:.1} at the end), in {:.0} min. Every figure is the median of {} \
+         (min–max in brackets) unless its section says otherwise; the two sides of each \
+         comparison run interleaved. Raw runs are in [bench.json](bench.json).\n",
         r.command,
         r.cores,
+        r.load_start,
+        r.load_end,
         r.wall_s / 60.0,
-        r.runs
+        runs(r.runs)
     );
     let _ = writeln!(s, "Tools: {}.\n", r.tools.join("; "));
     let fig = |f: &Figure| f.show().replace('|', "\\|");
@@ -183,20 +193,67 @@ pub fn render(r: &Results) -> String {
     if let Some(c) = &r.corpus {
         let _ = writeln!(
             s,
-            "## 5. Whole-corpus generation\n\n{} SVDs ({} fail to generate), median of {} runs. Timed: {}.\n\n\
-             | threads | wall time |\n|---:|---:|\n| 1 | {} |\n| {} | {} |\n\n\
+            "## 5. Whole-corpus generation\n\n{} SVDs ({} fail to generate), median of {}. Timed: {}.\n\n\
+             | threads | wall time | CPU time (median) | cores used |\n|---:|---:|---:|---:|\n\
+             | 1 | {} | {} |\n| {} | {} | {} |\n\n\
+             1-minute load average before each pass, in order: {}. Cores used is CPU time ÷ wall \
+             time: below the thread count, the pass waited for cores other work held.\n\n\
              Goal on all cores: ≤ 120 s.\n",
             c.svds,
             c.failed,
-            c.runs,
+            runs(c.runs),
             c.timed,
             c.one_thread.show(),
+            cpu(&c.one_thread_cpu_s, c.one_thread.median_s),
             c.threads,
-            c.all_threads.show()
+            c.all_threads.show(),
+            cpu(&c.all_threads_cpu_s, c.all_threads.median_s),
+            if c.load_before.is_empty() {
+                "not recorded".into()
+            } else {
+                c.load_before
+                    .iter()
+                    .map(|l| format!("{l:.1}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         );
     }
     let _ = write!(s, "## Levers\n\n{}", levers_table(r));
     s
+}
+
+/// "CPU s | cores used" cells, from the CPU times and the median wall.
+fn cpu(cpu_s: &[f64], wall_s: f64) -> String {
+    if cpu_s.is_empty() {
+        return "not recorded | –".into();
+    }
+    let m = crate::util::median(&mut cpu_s.to_vec());
+    format!("{m:.0} s | {:.2}", m / wall_s)
+}
+
+/// "median chip N%, from A% (chip) to B% (chip)" for per-chip ratios
+/// slow ÷ fast, as the share of `slow` that the lever saves.
+fn saving(per_chip: Vec<(String, Option<f64>)>) -> String {
+    let mut known: Vec<(String, f64)> = per_chip
+        .into_iter()
+        .filter_map(|(c, r)| Some((c, r?)))
+        .collect();
+    if known.is_empty() {
+        return "–".into();
+    }
+    let pct = |r: f64| (1.0 - 1.0 / r) * 100.0;
+    let m = median_of(known.iter().map(|(_, r)| Some(*r))).unwrap_or(f64::NAN);
+    known.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let (lo, hi) = (&known[0], &known[known.len() - 1]);
+    format!(
+        "median chip {:.0}%; from {:.0}% ({}) to {:.0}% ({})",
+        pct(m),
+        pct(lo.1),
+        lo.0,
+        pct(hi.1),
+        hi.0
+    )
 }
 
 fn median_of(v: impl Iterator<Item = Option<f64>>) -> Option<f64> {
@@ -226,31 +283,38 @@ pub fn levers(r: &Results) -> Vec<(String, String, String)> {
         ));
     }
     if let Some(p) = &r.pac_check {
-        let m = median_of(
-            p.rows
-                .iter()
-                .map(|row| super::ratio(&row.hal_gen_all_impl_debug, &row.hal_gen_all)),
-        );
+        let per_chip = p
+            .rows
+            .iter()
+            .map(|row| {
+                (
+                    row.chip.clone(),
+                    super::ratio(&row.hal_gen_all_impl_debug, &row.hal_gen_all),
+                )
+            })
+            .collect();
         out.push((
             "Debug impls behind the `impl-debug` feature".into(),
-            "PAC check `all,impl-debug` ÷ `all`, median chip".into(),
-            m.map_or("–".into(), |m| {
-                format!("gating saves {:.0}%", (1.0 - 1.0 / m) * 100.0)
-            }),
+            "PAC check `all` against `all,impl-debug`: share of the check time saved".into(),
+            saving(per_chip),
         ));
     }
     if let Some(p) = &r.pac_check {
-        let m = median_of(
-            p.rows
-                .iter()
-                .map(|row| super::ratio(&row.hal_gen_all, &row.hal_gen_all_no_enums)),
-        );
+        let per_chip = p
+            .rows
+            .iter()
+            .map(|row| {
+                (
+                    row.chip.clone(),
+                    super::ratio(&row.hal_gen_all, &row.hal_gen_all_no_enums),
+                )
+            })
+            .collect();
         out.push((
-            "Enums (not done: svd2rust emits them for every `<enumeratedValues>`)".into(),
-            "PAC check `all` ÷ the same PAC from the SVD without enums, median chip".into(),
-            m.map_or("–".into(), |m| {
-                format!("dropping them would save {:.0}%", (1.0 - 1.0 / m) * 100.0)
-            }),
+            "Dropping or gating enums (not done: svd2rust emits one per `<enumeratedValues>`)".into(),
+            "PAC check `all` against the same PAC from the SVD without enums: share that would be saved"
+                .into(),
+            saving(per_chip),
         ));
     }
     if let Some(g) = &r.generation {
@@ -299,9 +363,13 @@ fn levers_table(r: &Results) -> String {
 /// The README's table: medians only, every figure on one row per chip.
 pub fn readme_block(r: &Results) -> String {
     let mut s = format!(
-        "Measured by `{}` ({} runs per figure, medians; {}-core machine shared with other work). \
-         Min–max, stage times and what exactly is timed: [docs/bench/bench.md](docs/bench/bench.md).\n\n",
-        r.command, r.runs, r.cores
+        "Measured by `{}` ({} per figure, medians; {}-core machine shared with other work, load \
+         average {:.1} at the start). Min–max, stage times and what exactly is timed: \
+         [docs/bench/bench.md](docs/bench/bench.md).\n\n",
+        r.command,
+        runs(r.runs),
+        r.cores,
+        r.load_start
     );
     s.push_str(
         "| chip | (1) generation ratio | (2) PAC check: svd2rust / hal-gen `all` | (3) app check: (a) / (b) / (c) | a/c | \

@@ -19,7 +19,7 @@ mod tools;
 
 use crate::util::{self, median};
 use anyhow::{bail, Result};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -41,6 +41,10 @@ pub struct Args {
     /// .cache/bench/results when --chips or --only narrow it).
     #[arg(long)]
     out_dir: Option<PathBuf>,
+    /// Measure nothing: render bench.md (and, for docs/bench, the README
+    /// block) again from the bench.json in --out-dir or docs/bench.
+    #[arg(long)]
+    render: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, PartialEq, Eq, Debug)]
@@ -64,7 +68,7 @@ const CHIPS: &[&str] = &[
 ];
 
 /// Median, min and max of one measurement, with every run kept.
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Deserialize, Clone)]
 pub struct Sample {
     pub median_s: f64,
     pub min_s: f64,
@@ -93,7 +97,7 @@ impl Sample {
 
 /// A timed figure, or why there is none (for example svd2rust's PAC does
 /// not compile). Never a made-up number.
-#[derive(Serialize, Clone)]
+#[derive(Serialize, Deserialize, Clone)]
 #[serde(rename_all = "snake_case")]
 pub enum Figure {
     Ok(Sample),
@@ -137,7 +141,7 @@ pub fn median_ratio(ratios: impl Iterator<Item = Option<f64>>) -> Option<f64> {
     (!v.is_empty()).then(|| median(&mut v))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Results {
     pub command: String,
     pub runs: usize,
@@ -145,6 +149,12 @@ pub struct Results {
     pub tools: Vec<String>,
     pub chips: Vec<String>,
     pub wall_s: f64,
+    /// 1-minute load average when the bench started and ended: the
+    /// machine is shared, and this says how much.
+    #[serde(default)]
+    pub load_start: f64,
+    #[serde(default)]
+    pub load_end: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub generation: Option<generation::Section>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -161,7 +171,16 @@ pub fn run_bench(args: Args) -> Result<()> {
     if args.runs < 1 || args.corpus_runs < 1 {
         bail!("--runs and --corpus-runs must be at least 1");
     }
+    if args.render {
+        let dir = args
+            .out_dir
+            .unwrap_or_else(|| util::root().join("docs/bench"));
+        let results: Results =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("bench.json"))?)?;
+        return write(&results, &dir, dir == util::root().join("docs/bench"));
+    }
     let started = Instant::now();
+    let load_start = corpus::load_average();
     let want = |p: Part| args.only.is_empty() || args.only.contains(&p);
     let chips = select_chips(&args.chips)?;
     let tools = tools::Tools::ensure()?;
@@ -187,6 +206,8 @@ pub fn run_bench(args: Args) -> Result<()> {
             Vec::new()
         },
         wall_s: 0.0,
+        load_start,
+        load_end: 0.0,
         generation: None,
         pac_check: None,
         app_check: None,
@@ -209,6 +230,7 @@ pub fn run_bench(args: Args) -> Result<()> {
         results.corpus = Some(corpus::run(args.corpus_runs, cores)?);
     }
     results.wall_s = started.elapsed().as_secs_f64();
+    results.load_end = corpus::load_average();
 
     let narrowed = !args.chips.is_empty() || !args.only.is_empty();
     let official = !narrowed && args.out_dir.is_none();
@@ -224,15 +246,21 @@ pub fn run_bench(args: Args) -> Result<()> {
         dir.join("bench.json"),
         serde_json::to_string_pretty(&results)? + "\n",
     )?;
-    std::fs::write(dir.join("bench.md"), markdown::render(&results))?;
-    if official {
-        update_readme(&markdown::readme_block(&results))?;
-    }
+    write(&results, &dir, official)?;
     println!(
         "bench took {:.0} s; results: {}",
         results.wall_s,
         dir.join("bench.md").display()
     );
+    Ok(())
+}
+
+/// bench.md, and the README block for the official results.
+fn write(results: &Results, dir: &std::path::Path, readme: bool) -> Result<()> {
+    std::fs::write(dir.join("bench.md"), markdown::render(results))?;
+    if readme {
+        update_readme(&markdown::readme_block(results))?;
+    }
     Ok(())
 }
 
@@ -247,7 +275,7 @@ fn update_readme(block: &str) -> Result<()> {
     let (Some(b), Some(e)) = (text.find(README_BEGIN), text.find(README_END)) else {
         bail!("README.md has no {README_BEGIN} … {README_END} block");
     };
-    let updated = format!("{}{README_BEGIN}\n{block}{}", &text[..b], &text[e..]);
+    let updated = format!("{}{README_BEGIN}\n{block}\n{}", &text[..b], &text[e..]);
     std::fs::write(&path, updated)?;
     Ok(())
 }

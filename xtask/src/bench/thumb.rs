@@ -9,17 +9,17 @@ use super::tools;
 use super::{median_ratio, ratio, Figure};
 use crate::util;
 use anyhow::Result;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Binary {
     pub bin: String,
     /// `text + data` bytes, or why there is no figure.
     pub flash: Result<u64, String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Row {
     pub chip: String,
     pub triple: Option<String>,
@@ -32,10 +32,10 @@ pub struct Row {
     pub svd2rust_bins: Vec<Binary>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Section {
     pub runs: usize,
-    pub timed: &'static str,
+    pub timed: String,
     pub rows: Vec<Row>,
     pub median_ratio: Option<f64>,
 }
@@ -123,7 +123,7 @@ pub fn run(chips: &[Prepared], runs: usize) -> Result<Section> {
     }
     Ok(Section {
         runs,
-        timed: TIMED,
+        timed: TIMED.into(),
         median_ratio: median_ratio(rows.iter().map(|r| r.ratio)),
         rows,
     })
