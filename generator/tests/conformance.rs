@@ -154,11 +154,6 @@ fn renode_script_snapshots() {
     insta::assert_snapshot!("renode_netduinoplus2_robot", files["netduinoplus2.robot"]);
 }
 
-fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-}
-
 /// Renode and probe-rs are not installed here: the runner must say "not
 /// run", never pass. (Where they are installed this checks nothing more
 /// than that the run returns.)
@@ -182,7 +177,7 @@ fn renode_and_probe_rs_report_not_run_when_missing() {
             timeout: std::time::Duration::from_secs(5),
         };
         let r = conf::run(&board, &svd, &Config::default(), &opts).unwrap();
-        if on_path(tool) {
+        if renode::on_path(tool) {
             continue;
         }
         assert_eq!(r.status, "not-run");

@@ -149,14 +149,7 @@ fn print_results(r: &Results) {
             );
         }
     }
-    eprintln!(
-        "  {} passed, {} failed, {} skipped (build {:.1} s, run {:.1} s)",
-        r.count(Status::Pass),
-        r.count(Status::Fail),
-        r.count(Status::Skip),
-        r.build_s,
-        r.duration_s
-    );
+    eprintln!("  {}", r.summary());
 }
 
 /// The Markdown summary: counts per machine and capability, and timings.

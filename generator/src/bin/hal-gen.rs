@@ -203,7 +203,7 @@ struct ConformanceCli {
 }
 
 fn conformance(cli: &ConformanceCli) -> miette::Result<bool> {
-    use hal_gen::conformance::{self as conf, protocol::Status};
+    use hal_gen::conformance as conf;
     let board = conf::Board::find(&cli.boards, &cli.machine)?;
     let svd = match &cli.svd {
         Some(svd) => svd.clone(),
@@ -246,15 +246,7 @@ fn conformance(cli: &ConformanceCli) -> miette::Result<bool> {
     if let Some(reason) = &results.not_run_reason {
         eprintln!("  {reason}");
     }
-    eprintln!(
-        "{}: {} passed, {} failed, {} skipped; run {:.1} s, build {:.1} s",
-        board.name,
-        results.count(Status::Pass),
-        results.count(Status::Fail),
-        results.count(Status::Skip),
-        results.duration_s,
-        results.build_s
-    );
+    eprintln!("{}: {}", board.name, results.summary());
     if let Some(path) = &cli.json {
         let json = serde_json::to_string_pretty(&results).map_err(|e| miette::miette!("{e}"))?;
         std::fs::write(path, json + "\n")

@@ -72,7 +72,19 @@ impl Capability {
         Capability::Pwm,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    /// The names of [`Capability::ALL`], in the same order: the keys of
+    /// coverage records, board files and conformance results.
+    pub const NAMES: [&'static str; 6] = {
+        let mut names = [""; 6];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = Capability::ALL[i].as_str();
+            i += 1;
+        }
+        names
+    };
+
+    pub const fn as_str(self) -> &'static str {
         match self {
             Capability::Gpio => "gpio",
             Capability::Serial => "serial",

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The capabilities a board file must account for, in report order.
-pub const CAPABILITIES: [&str; 6] = ["gpio", "serial", "spi", "i2c", "delay", "pwm"];
+pub const CAPABILITIES: [&str; 6] = crate::catalogue::Capability::NAMES;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

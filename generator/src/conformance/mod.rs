@@ -280,37 +280,25 @@ fn run_qemu(p: &Prepared, opts: &Options) -> Result<Results, ConformanceError> {
     r.build_s = t.elapsed().as_secs_f64();
     let run = qemu::run(&p.board, &elf, opts.timeout)?;
     r.duration_s = run.wall.as_secs_f64();
-    r.tests = tests_from_events(&run.events, run.wall);
-    if p.board.serial.is_some() {
-        // The host's half of the serial write tests.
-        let check = qemu::check_uart_stream(&run.uart);
+    r.tests = tests_from_events(&run.events);
+    // The host's half of the serial write tests.
+    let host_check = match (&p.board.serial, p.board.skip_reason("serial")) {
+        (Some(serial), _) => Some(match qemu::check_uart_stream(&run.uart) {
+            Ok(()) => (serial.instance.clone(), Status::Pass, String::new()),
+            Err(why) => (serial.instance.clone(), Status::Fail, why),
+        }),
+        (None, Some(reason)) => Some(("-".into(), Status::Skip, reason.into())),
+        (None, None) => None,
+    };
+    if let Some((instance, status, detail)) = host_check {
         let info = hal_gen_conformance::tests::serial::HOST_SAW_WRITES;
         r.tests.push(TestResult {
             name: info.name.into(),
             trait_path: info.trait_path.into(),
             capability: info.capability.into(),
-            instance: p
-                .board
-                .serial
-                .as_ref()
-                .map_or("-".into(), |s| s.instance.clone()),
-            status: if check.is_ok() {
-                Status::Pass
-            } else {
-                Status::Fail
-            },
-            detail: check.err().unwrap_or_default(),
-            duration_ms: 0.0,
-        });
-    } else if let Some(reason) = p.board.skip_reason("serial") {
-        let info = hal_gen_conformance::tests::serial::HOST_SAW_WRITES;
-        r.tests.push(TestResult {
-            name: info.name.into(),
-            trait_path: info.trait_path.into(),
-            capability: info.capability.into(),
-            instance: "-".into(),
-            status: Status::Skip,
-            detail: reason.into(),
+            instance,
+            status,
+            detail,
             duration_ms: 0.0,
         });
     }
@@ -351,7 +339,7 @@ fn run_qemu(p: &Prepared, opts: &Options) -> Result<Results, ConformanceError> {
 
 /// Test results from protocol events; each test's duration is the host
 /// time since the line before it.
-pub fn tests_from_events(events: &[(Duration, Event)], _wall: Duration) -> Vec<TestResult> {
+pub fn tests_from_events(events: &[(Duration, Event)]) -> Vec<TestResult> {
     let mut out = Vec::new();
     let mut last = None;
     for (at, e) in events {

@@ -67,7 +67,7 @@ pub fn run(p: &Prepared, opts: &Options) -> Result<Results, ConformanceError> {
         })?;
     r.duration_s = t.elapsed().as_secs_f64();
     let text = String::from_utf8_lossy(&out.stdout);
-    r.tests = super::tests_from_events(&events_in_transcript(&text), t.elapsed());
+    r.tests = super::tests_from_events(&events_in_transcript(&text));
     Ok(r)
 }
 
@@ -90,7 +90,7 @@ mod tests {
     #[test]
     fn reads_results_out_of_a_probe_rs_transcript() {
         let events = events_in_transcript(TRANSCRIPT);
-        let tests = crate::conformance::tests_from_events(&events, Duration::ZERO);
+        let tests = crate::conformance::tests_from_events(&events);
         assert_eq!(tests.len(), 3);
         assert_eq!(tests[2].status, crate::conformance::protocol::Status::Fail);
         assert_eq!(tests[1].detail, "no jumper on this board");

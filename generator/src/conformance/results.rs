@@ -50,6 +50,18 @@ impl Results {
         self.tests.iter().filter(|t| t.status == status).count()
     }
 
+    /// `N passed, N failed, N skipped; run S s, build S s`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} passed, {} failed, {} skipped; run {:.1} s, build {:.1} s",
+            self.count(Status::Pass),
+            self.count(Status::Fail),
+            self.count(Status::Skip),
+            self.duration_s,
+            self.build_s
+        )
+    }
+
     /// Every test passed or was skipped, and the run happened.
     pub fn passed(&self) -> bool {
         self.status == "ran" && self.count(Status::Fail) == 0

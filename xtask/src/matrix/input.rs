@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The capability keys of a coverage record, in display order.
-pub const CAPABILITIES: [&str; 6] = ["gpio", "serial", "spi", "i2c", "delay", "pwm"];
+pub const CAPABILITIES: [&str; 6] = hal_gen::catalogue::Capability::NAMES;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Record {
