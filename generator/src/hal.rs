@@ -37,7 +37,8 @@ pub struct HalCrateContext {
     pub generator_version: &'static str,
     pub cortex_m: bool,
     pub target_triple: Option<&'static str>,
-    /// PAC features the drivers need, and no others.
+    /// One per driver instance: its PAC peripheral's feature, which is
+    /// also the HAL feature that compiles the driver.
     pub pac_features: Vec<String>,
     pub kinds: Vec<KindContext>,
     pub skeletons: Vec<SkeletonContext>,

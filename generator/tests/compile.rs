@@ -1,5 +1,6 @@
 //! The generated PAC crates compile: `cargo check --features all` on each
-//! fixture's crate, written to a temporary directory.
+//! fixture's crate, written to a temporary directory, with the default
+//! `enums` and without them.
 //!
 //! All checks share `target/fixture-check` in the workspace, so the
 //! dependencies (cortex-m, vcell, …) are built once and reruns take a few
@@ -31,15 +32,20 @@ fn write_crate(fixture: &str, out: &Path) -> PathBuf {
     out.join(generated.chip.pac_crate_name())
 }
 
-/// `cargo check --features all` on one crate; the failure message carries
-/// cargo's stderr.
+/// `cargo check --features all` on one crate, with the default `enums` and
+/// without them; the failure message carries cargo's stderr.
 fn cargo_check(crate_dir: &Path) -> Result<(), String> {
+    cargo_check_with(crate_dir, &["--features", "all"])?;
+    cargo_check_with(crate_dir, &["--no-default-features", "--features", "all"])
+        .map_err(|e| format!("without `enums`: {e}"))
+}
+
+fn cargo_check_with(crate_dir: &Path, features: &[&str]) -> Result<(), String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .arg("check")
         .arg("--quiet")
-        .arg("--features")
-        .arg("all")
+        .args(features)
         .arg("--manifest-path")
         .arg(crate_dir.join("Cargo.toml"))
         .arg("--target-dir")

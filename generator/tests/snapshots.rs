@@ -157,8 +157,8 @@ fn features_are_consistent() {
             .map(|v| v.as_str().unwrap())
             .collect();
         for (name, _) in &features {
-            let special =
-                ["default", "rt", "memory-x", "impl-debug", "all"].contains(&name.as_str());
+            let special = ["default", "rt", "memory-x", "impl-debug", "enums", "all"]
+                .contains(&name.as_str());
             assert_eq!(
                 all.contains(&name.as_str()),
                 !special,

@@ -105,7 +105,10 @@ pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let bar = progress(svds.len() as u64, "generate");
     let mut results: Vec<ChipResult> = pool.install(|| {
+        // One SVD per task: rayon otherwise runs long stretches of the
+        // list sequentially on one thread and leaves the other idle.
         svds.par_iter()
+            .with_max_len(1)
             .map(|(vendor, path)| {
                 bar.set_message(
                     path.file_name()

@@ -78,6 +78,7 @@ pub fn run(args: Args) -> Result<()> {
     };
     let results: Vec<_> = svds
         .par_iter()
+        .with_max_len(1)
         .map(|(rel, path)| (rel.clone(), hal_gen::classify_file(path, &config)))
         .collect();
     let mut vendors: BTreeMap<String, VendorRow> = BTreeMap::new();

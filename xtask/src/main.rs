@@ -56,6 +56,11 @@ enum Command {
     Ci,
 }
 
+// The same allocator as the hal-gen binary, so in-process generation
+// (corpus, bench) measures what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Fetch => fetch::corpus_dir().map(|dir| println!("{}", dir.display())),

@@ -1,8 +1,10 @@
 //! The small application of figures 3 and 4, written three ways:
 //! (a) blinky + serial echo on hal-gen's HAL (its own examples, copied),
-//! with the HAL's default features, so the PAC builds only what the HAL
-//! uses; (b) the same with the PAC's `all` feature on; (c) a blinky with
-//! raw register access on svd2rust's PAC, no HAL: the baseline.
+//! with default features off and only the examples' driver instances on,
+//! so the PAC builds only those peripherals; (b) the same with every
+//! driver and the PAC's `all` feature on (enums stay off in both, as the
+//! HAL leaves them); (c) a blinky with raw register access on svd2rust's
+//! PAC, no HAL: the baseline.
 
 use super::prepare::Crate;
 use anyhow::{bail, Context, Result};
@@ -125,8 +127,17 @@ fn write_hal_app(dir: &Path, stem: &str, hal: &Crate, pac: &Crate, all: bool) ->
             },
         ));
     }
+    let features = if all {
+        r#""rt", "memory-x""#.to_string()
+    } else {
+        example_features(&hal.dir.join("Cargo.toml"))?
+            .iter()
+            .map(|f| format!("\"{f}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let mut deps = format!(
-        "{} = {{ path = \"{}\", features = [\"rt\", \"memory-x\"] }}\n\
+        "{} = {{ path = \"{}\", default-features = {all}, features = [{features}] }}\n\
          cortex-m = \"0.7\"\ncortex-m-rt = \"0.7\"\nembedded-hal = \"1.0\"\nembedded-io = \"0.7\"\n",
         hal.name,
         path_of(&hal.dir)
@@ -134,7 +145,7 @@ fn write_hal_app(dir: &Path, stem: &str, hal: &Crate, pac: &Crate, all: bool) ->
     if all {
         let _ = writeln!(
             deps,
-            "# Every peripheral of the PAC, not only those the HAL uses.\n{} = {{ path = \"{}\", features = [\"all\"] }}",
+            "# Every peripheral of the PAC, not only those the HAL uses.\n{} = {{ path = \"{}\", default-features = false, features = [\"all\"] }}",
             pac.name,
             path_of(&pac.dir)
         );
@@ -148,6 +159,27 @@ fn write_hal_app(dir: &Path, stem: &str, hal: &Crate, pac: &Crate, all: bool) ->
         pac: pac.clone(),
         rebuilt: vec![pac.name.clone(), hal.name.clone(), name],
     })
+}
+
+/// The union of the `required-features` of the HAL's examples: `rt`,
+/// `memory-x` and the driver instances they use.
+fn example_features(manifest: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(manifest)?;
+    let doc: toml::Table = text
+        .parse()
+        .with_context(|| manifest.display().to_string())?;
+    let mut features: Vec<String> = doc
+        .get("example")
+        .and_then(|e| e.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get("required-features")?.as_array())
+        .flatten()
+        .filter_map(|f| f.as_str().map(str::to_string))
+        .collect();
+    features.sort();
+    features.dedup();
+    Ok(features)
 }
 
 /// (c): blinky on svd2rust's PAC with the table's register writes.

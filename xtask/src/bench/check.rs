@@ -51,7 +51,7 @@ pub fn host_target() -> PathBuf {
     util::cache().join("bench-target/host")
 }
 
-fn check(dir: PathBuf, features: Option<&'static str>) -> Box<dyn Fn() -> Command> {
+fn check(dir: PathBuf, args: &'static [&'static str]) -> Box<dyn Fn() -> Command> {
     Box::new(move || {
         let mut cmd = Command::new("cargo");
         cmd.arg("check")
@@ -59,16 +59,14 @@ fn check(dir: PathBuf, features: Option<&'static str>) -> Box<dyn Fn() -> Comman
             .arg(dir.join("Cargo.toml"))
             .arg("--target-dir")
             .arg(host_target());
-        if let Some(f) = features {
-            cmd.args(["--features", f]);
-        }
+        cmd.args(args);
         cmd
     })
 }
 
-fn pac_job(pac: &Crate, features: Option<&'static str>) -> Job {
+fn pac_job(pac: &Crate, args: &'static [&'static str]) -> Job {
     Job {
-        make: check(pac.dir.clone(), features),
+        make: check(pac.dir.clone(), args),
         touch: pac.lib_rs(),
         rebuilt: vec![pac.name.clone()],
     }
@@ -77,7 +75,7 @@ fn pac_job(pac: &Crate, features: Option<&'static str>) -> Job {
 fn app_job(app: &Result<App, String>) -> Result<Job, String> {
     let app = app.as_ref().map_err(Clone::clone)?;
     Ok(Job {
-        make: check(app.dir.clone(), None),
+        make: check(app.dir.clone(), &[]),
         touch: app.pac.lib_rs(),
         rebuilt: app.rebuilt.clone(),
     })
@@ -88,11 +86,11 @@ pub struct PacRow {
     pub chip: String,
     /// svd2rust's default output, default features.
     pub svd2rust: Figure,
-    /// hal-gen's PAC, `--features all`.
+    /// hal-gen's PAC, `--features all` (with the default `enums`).
     pub hal_gen_all: Figure,
     /// The impl-debug lever: the same with Debug impls compiled in.
     pub hal_gen_all_impl_debug: Figure,
-    /// The enum lever: `all`, from the SVD without `<enumeratedValues>`.
+    /// The enum lever: `all` with default features (`enums`) off.
     pub hal_gen_all_no_enums: Figure,
     pub ratio: Option<f64>,
 }
@@ -116,14 +114,14 @@ pub fn pac(chips: &[Prepared], runs: usize) -> Result<PacSection> {
         let jobs = vec![
             p.svd2rust_pac
                 .as_ref()
-                .map(|c| pac_job(c, None))
+                .map(|c| pac_job(c, &[]))
                 .map_err(Clone::clone),
-            Ok(pac_job(&p.hal_gen_pac, Some("all"))),
-            Ok(pac_job(&p.hal_gen_pac, Some("all,impl-debug"))),
-            p.hal_gen_pac_no_enums
-                .as_ref()
-                .map(|c| pac_job(c, Some("all")))
-                .map_err(Clone::clone),
+            Ok(pac_job(&p.hal_gen_pac, &["--features", "all"])),
+            Ok(pac_job(&p.hal_gen_pac, &["--features", "all,impl-debug"])),
+            Ok(pac_job(
+                &p.hal_gen_pac,
+                &["--no-default-features", "--features", "all"],
+            )),
         ];
         let [svd2rust, hal_gen_all, hal_gen_all_impl_debug, hal_gen_all_no_enums]: [Figure; 4] =
             measure(jobs, runs)
@@ -159,9 +157,9 @@ pub fn pac(chips: &[Prepared], runs: usize) -> Result<PacSection> {
 #[derive(Serialize, Deserialize)]
 pub struct AppRow {
     pub chip: String,
-    /// (a) blinky + serial echo, HAL with default features.
+    /// (a) blinky + serial echo, HAL with only their two driver instances.
     pub hal: Figure,
-    /// (b) the same, PAC with `all`.
+    /// (b) the same, every driver and PAC `all`.
     pub hal_all: Figure,
     /// (c) raw blinky on svd2rust's PAC.
     pub svd2rust_raw: Figure,

@@ -90,9 +90,15 @@ fn pass(svds: &[(String, PathBuf)], threads: usize) -> Result<Pass> {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()?;
+    // Largest first, one SVD per task, so the pass does not end with one
+    // big SVD on one thread while the others idle.
+    let mut order: Vec<&(String, PathBuf)> = svds.iter().collect();
+    order.sort_by_key(|(_, svd)| std::cmp::Reverse(std::fs::metadata(svd).map_or(0, |m| m.len())));
     let (started, cpu) = (Instant::now(), cpu_seconds());
     let failed = pool.install(|| {
-        svds.par_iter()
+        order
+            .par_iter()
+            .with_max_len(1)
             .filter(|(vendor, svd)| !one(&out_root, vendor, svd))
             .count()
     });

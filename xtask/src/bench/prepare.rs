@@ -29,14 +29,11 @@ pub struct Prepared {
     pub name: String,
     pub triple: Option<String>,
     pub hal_gen_pac: Crate,
-    /// The enum lever: hal-gen's PAC from the SVD without its
-    /// `<enumeratedValues>`, so svd2rust emits no enums.
-    pub hal_gen_pac_no_enums: Result<Crate, String>,
     /// svd2rust's PAC, or why the baseline could not generate one.
     pub svd2rust_pac: Result<Crate, String>,
-    /// (3a) blinky + serial echo on the HAL, default features.
+    /// (3a) blinky + serial echo on the HAL, only their driver instances.
     pub app_hal: Result<apps::App, String>,
-    /// (3b) the same with the PAC's `all` feature.
+    /// (3b) the same with every driver and the PAC's `all` feature.
     pub app_hal_all: Result<apps::App, String>,
     /// (3c) blinky on svd2rust's PAC, raw register access.
     pub app_raw: Result<apps::App, String>,
@@ -66,37 +63,6 @@ fn sync_svd2rust(src: &Path, dst: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The SVD text without `<enumeratedValues>` elements (they do not nest).
-fn strip_enums(svd: &str) -> String {
-    const OPEN: &str = "<enumeratedValues";
-    const CLOSE: &str = "</enumeratedValues>";
-    let mut out = String::with_capacity(svd.len());
-    let mut rest = svd;
-    while let Some(i) = rest.find(OPEN) {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        let end = match tail.find('>') {
-            Some(j) if tail[..j].ends_with('/') => j + 1,
-            _ => tail.find(CLOSE).map_or(tail.len(), |j| j + CLOSE.len()),
-        };
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
-}
-
-fn no_enums_pac(chip: &Chip, dir: &Path, config: &hal_gen::Config) -> Result<Crate> {
-    let svd = dir.join(format!("{}-no-enums.svd", chip.name));
-    std::fs::write(&svd, strip_enums(&std::fs::read_to_string(&chip.svd)?))?;
-    let g = hal_gen::generate(&svd, config)?;
-    let out = dir.join("hal-gen-no-enums");
-    hal_gen::write_output(&out, &g.files, &g.chip.svd_file, config)?;
-    Ok(Crate {
-        dir: out.join(g.chip.pac_crate_name()),
-        name: g.chip.pac_crate_name(),
-    })
-}
-
 pub fn prepare(chip: &Chip, tools: &Tools) -> Result<Prepared> {
     let dir = util::cache().join("bench/chips").join(&chip.name);
     let config = hal_gen::Config {
@@ -116,8 +82,6 @@ pub fn prepare(chip: &Chip, tools: &Tools) -> Result<Prepared> {
         name: g.chip.hal_crate_name(),
     };
 
-    let hal_gen_pac_no_enums =
-        no_enums_pac(chip, &dir, &config).map_err(|e| format!("without enums: {e:#}"));
     let stem = hal_gen_pac.name.trim_end_matches("-pac").to_string();
     let s2r_name = format!("{stem}-svd2rust-pac");
     let svd2rust_pac = baseline(tools, &chip.svd, &dir.join("svd2rust-gen"))
@@ -157,26 +121,9 @@ pub fn prepare(chip: &Chip, tools: &Tools) -> Result<Prepared> {
         packages,
         triple: g.chip.target.triple.map(str::to_string),
         hal_gen_pac,
-        hal_gen_pac_no_enums,
         svd2rust_pac,
         app_hal,
         app_hal_all,
         app_raw,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::strip_enums;
-
-    #[test]
-    fn strips_enumerated_values() {
-        let svd = "<field><name>A</name><enumeratedValues><enumeratedValue><name>X</name>\
-                   </enumeratedValue></enumeratedValues></field><field><enumeratedValues derivedFrom=\"a\"/>\
-                   <name>B</name></field>";
-        assert_eq!(
-            strip_enums(svd),
-            "<field><name>A</name></field><field><name>B</name></field>"
-        );
-    }
 }

@@ -305,6 +305,7 @@ fn classify_missing(chips: &mut BTreeMap<String, ChipInput>) -> Result<()> {
     let config = hal_gen::Config::default();
     let done: Vec<(String, String, Result<Record>)> = todo
         .into_par_iter()
+        .with_max_len(1)
         .map(|(id, vendor, path)| {
             let record = hal_gen::classify_file(&path, &config)
                 .map_err(anyhow::Error::from)

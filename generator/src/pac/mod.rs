@@ -5,6 +5,8 @@
 //! and formats each file with prettyplease, which is faster than spawning
 //! rustfmt and deterministic across machines.
 
+mod enums;
+
 use crate::config::Config;
 use crate::error::Error;
 use crate::model::Chip;
@@ -23,7 +25,7 @@ pub struct PacOutput {
 }
 
 /// Cargo features svd2rust gates on that are not peripherals.
-const NON_PERIPHERAL_FEATURES: &[&str] = &["rt", "critical-section", "impl-debug"];
+const NON_PERIPHERAL_FEATURES: &[&str] = &["rt", "critical-section", "impl-debug", enums::FEATURE];
 
 pub fn svd2rust_config(chip: &Chip, config: &Config) -> svd2rust::Config {
     let mut c = svd2rust::Config::default();
@@ -74,6 +76,8 @@ pub fn emit(
             .retain(|item| !matches!(item, syn::Item::Static(s) if s.ident == "__INTERRUPTS"));
     }
     lap("syn parse");
+    enums::gate(&mut file);
+    lap("enum gate");
     let mut modules = BTreeMap::new();
     split_top_level(file, &mut modules);
     lap("split + format");
