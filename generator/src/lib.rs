@@ -3,9 +3,10 @@
 //! The pipeline runs in one direction, one module a stage:
 //!
 //! ```text
-//! SVD ─► load (parse, source map) ─► repair (diagnostics) ─► model (IR)
-//!     ─► pac (svd2rust as a library, split, formatted) + render (templates)
-//!     ─► classify (catalogue families) ─► hal (templates) + coverage record
+//! SVD ─► load (parse, source map) ─► repair (diagnostics)
+//!     ─► classify (catalogue families) ─► share (identical register blocks)
+//!     ─► model (IR) ─► pac (svd2rust as a library, enums gated, split,
+//!        formatted) + render (templates) ─► hal (templates) + coverage record
 //!     ─► writer (temp dir + atomic swap, edit detection)
 //! ```
 //!
@@ -28,6 +29,7 @@ pub mod model;
 pub mod pac;
 pub mod render;
 pub mod repair;
+pub mod share;
 pub mod source_map;
 pub mod target;
 pub mod writer;
@@ -72,14 +74,29 @@ impl Stopwatch {
         self.laps.push((stage, now - self.last));
         self.last = now;
     }
+    /// Sub-stages a stage timed itself; the next lap starts now.
+    fn parts(&mut self, parts: &[(&'static str, std::time::Duration)]) {
+        self.laps.extend_from_slice(parts);
+        self.last = std::time::Instant::now();
+    }
 }
 
 /// Load, repair, model and emit one SVD. Nothing is written to disk.
 pub fn generate(svd_path: &Path, config: &Config) -> Result<Generated, Error> {
+    generate_cached(svd_path, config, None)
+}
+
+/// The same, sharing formatted PAC modules with the other chips of a run
+/// through `cache` (see [`pac::ModuleCache`]); the output is identical.
+pub fn generate_cached(
+    svd_path: &Path,
+    config: &Config,
+    cache: Option<&pac::ModuleCache>,
+) -> Result<Generated, Error> {
     let mut watch = Stopwatch::start();
     let loaded = load::load_file(svd_path, config)?;
     watch.lap("load");
-    generate_from(loaded, config, watch)
+    generate_from(loaded, config, cache, watch)
 }
 
 /// The same, for SVD text already in memory (tests, fuzzing).
@@ -87,7 +104,7 @@ pub fn generate_from_str(name: &Path, text: &str, config: &Config) -> Result<Gen
     let mut watch = Stopwatch::start();
     let loaded = load::load_str(name, text, config)?;
     watch.lap("load");
-    generate_from(loaded, config, watch)
+    generate_from(loaded, config, None, watch)
 }
 
 /// The catalogue: built-in families, with `config.templates_dir` overrides.
@@ -96,6 +113,47 @@ pub fn load_catalogue(config: &Config) -> Result<catalogue::Catalogue, Error> {
     catalogue::Catalogue::load(config.templates_dir.as_deref(), &|name| {
         renderer.has_template(name)
     })
+}
+
+/// The template environment and the catalogue, in whichever form the config
+/// asks for.
+enum Templates {
+    /// Built in: compiled once per process and shared, since compiling
+    /// ~100 templates and the families' patterns costs more than
+    /// classifying a chip.
+    Builtin(&'static (render::Renderer, catalogue::Catalogue)),
+    /// With `--templates` overrides, which may change between runs.
+    Overridden(Box<(render::Renderer, catalogue::Catalogue)>),
+}
+
+impl Templates {
+    fn for_config(config: &Config) -> Result<Self, Error> {
+        static BUILTIN: std::sync::OnceLock<(render::Renderer, catalogue::Catalogue)> =
+            std::sync::OnceLock::new();
+        let load = |config: &Config| -> Result<_, Error> {
+            let renderer = render::Renderer::new(config)?;
+            let catalogue = catalogue::Catalogue::load(config.templates_dir.as_deref(), &|name| {
+                renderer.has_template(name)
+            })?;
+            Ok((renderer, catalogue))
+        };
+        if config.templates_dir.is_some() {
+            return Ok(Self::Overridden(Box::new(load(config)?)));
+        }
+        if let Some(builtin) = BUILTIN.get() {
+            return Ok(Self::Builtin(builtin));
+        }
+        let loaded = load(config)?;
+        Ok(Self::Builtin(BUILTIN.get_or_init(|| loaded)))
+    }
+
+    fn get(&self) -> (&render::Renderer, &catalogue::Catalogue) {
+        let (r, c) = match self {
+            Self::Builtin(b) => b,
+            Self::Overridden(o) => &**o,
+        };
+        (r, c)
+    }
 }
 
 /// Load, repair and classify only: no PAC, no files. Fast enough to run
@@ -111,14 +169,15 @@ pub fn classify_file(
     } = load::load_file(svd_path, config)?;
     repair::run_all(&mut device, &source, config, &mut diagnostics)?;
     let chip = model::Chip::from_device(&device, &source);
-    let catalogue = load_catalogue(config)?;
-    let classes = classify::classify(&device, &source, &catalogue);
+    let templates = Templates::for_config(config)?;
+    let classes = classify::classify(&device, &source, templates.get().1);
     Ok((chip, classes))
 }
 
 fn generate_from(
     loaded: load::Loaded,
     config: &Config,
+    cache: Option<&pac::ModuleCache>,
     mut watch: Stopwatch,
 ) -> Result<Generated, Error> {
     let load::Loaded {
@@ -136,9 +195,18 @@ fn generate_from(
             });
         }
     }
+    // Classify before sharing register blocks, so the HAL and the coverage
+    // record name each instance's own registers and SVD lines.
+    let templates = Templates::for_config(config)?;
+    let (renderer, catalogue) = templates.get();
+    let classes = classify::classify(&device, &source, catalogue);
+    watch.lap("classify");
+    share::identical_peripherals(&mut device);
+    watch.lap("share");
     let chip = model::Chip::from_device(&device, &source);
-    let pac = pac::emit(&device, &chip, config, &mut |stage| watch.lap(stage))?;
-    let renderer = render::Renderer::new(config)?;
+    let pac = pac::emit(&device, &chip, config, cache, &mut |parts| {
+        watch.parts(parts)
+    })?;
     let repair_count = diagnostics.repairs().count();
 
     let mut files = FileTree::new();
@@ -161,14 +229,8 @@ fn generate_from(
     }
     watch.lap("templates");
 
-    let catalogue = catalogue::Catalogue::load(config.templates_dir.as_deref(), &|name| {
-        renderer.has_template(name)
-    })?;
-    let classes = classify::classify(&device, &source, &catalogue);
-    watch.lap("classify");
     let hal_dir = chip.hal_crate_name();
-    for (rel, contents) in hal::crate_files(&chip, &classes, &catalogue, &pac.features, &renderer)?
-    {
+    for (rel, contents) in hal::crate_files(&chip, &classes, catalogue, &pac.features, renderer)? {
         files.insert(
             format!("{hal_dir}/{rel}"),
             header::stamp(&rel, svd, &contents),

@@ -46,3 +46,32 @@ fn output_is_byte_identical_across_runs_and_thread_counts() {
         }
     }
 }
+
+/// A module cache shared across chips changes nothing in the output: the
+/// second generation of the same chips is served wholly from the cache and
+/// is byte-identical to uncached generation.
+#[test]
+fn the_module_cache_gives_the_same_output() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../svd");
+    let config = hal_gen::Config::default();
+    let cache = hal_gen::pac::ModuleCache::new(64 << 20);
+    let svds = ["LM3S6965.svd", "CMSDK_AN385.svd"].map(|s| root.join(s));
+    let plain: Vec<_> = svds
+        .iter()
+        .map(|svd| hal_gen::generate(svd, &config).unwrap().files)
+        .collect();
+    for pass in ["cold", "warm"] {
+        let before = cache.stats();
+        for (svd, plain) in svds.iter().zip(&plain) {
+            let cached = hal_gen::generate_cached(svd, &config, Some(&cache))
+                .unwrap()
+                .files;
+            assert!(*plain == cached, "{} ({pass} cache)", svd.display());
+        }
+        let after = cache.stats();
+        if pass == "warm" {
+            assert_eq!(after.misses, before.misses, "{after:?}");
+            assert!(after.hits - before.hits > 20, "{after:?}");
+        }
+    }
+}

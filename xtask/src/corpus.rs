@@ -14,6 +14,10 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::Instant;
 
+/// Distinct PAC modules of the whole corpus come to about 650 MB of text;
+/// this holds them with room to spare on a 24 GB machine.
+pub const MODULE_CACHE_BYTES: usize = 2 << 30;
+
 #[derive(clap::Args)]
 pub struct Args {
     /// Also `cargo check --features all` every generated PAC.
@@ -102,6 +106,9 @@ pub fn run(args: Args) -> Result<()> {
         .build()?;
 
     eprintln!("generating {} SVDs on {threads} thread(s) …", svds.len());
+    // Vendors repeat peripherals verbatim across a family; each distinct
+    // PAC module is formatted once (see hal_gen::pac::ModuleCache).
+    let cache = hal_gen::pac::ModuleCache::new(MODULE_CACHE_BYTES);
     let started = Instant::now();
     let bar = progress(svds.len() as u64, "generate");
     let mut results: Vec<ChipResult> = pool.install(|| {
@@ -116,7 +123,7 @@ pub fn run(args: Args) -> Result<()> {
                         .to_string_lossy()
                         .into_owned(),
                 );
-                let r = generate_one(vendor, path, &out_root);
+                let r = generate_one(vendor, path, &out_root, &cache);
                 bar.inc(1);
                 r
             })
@@ -124,7 +131,13 @@ pub fn run(args: Args) -> Result<()> {
     });
     bar.finish_and_clear();
     let generation_wall_s = started.elapsed().as_secs_f64();
-    eprintln!("generated in {generation_wall_s:.1} s");
+    let stats = cache.stats();
+    eprintln!(
+        "generated in {generation_wall_s:.1} s ({} of {} PAC modules from the module cache, {} MB cached)",
+        stats.hits,
+        stats.hits + stats.misses,
+        stats.bytes >> 20
+    );
 
     if args.check || args.hal || args.thumb {
         let what = Checks {
@@ -216,7 +229,12 @@ fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
-fn generate_one(vendor: &str, path: &Path, out_root: &Path) -> ChipResult {
+fn generate_one(
+    vendor: &str,
+    path: &Path,
+    out_root: &Path,
+    cache: &hal_gen::pac::ModuleCache,
+) -> ChipResult {
     let file = path
         .file_name()
         .unwrap_or_default()
@@ -235,7 +253,7 @@ fn generate_one(vendor: &str, path: &Path, out_root: &Path) -> ChipResult {
     let started = Instant::now();
     // A panic is a bug to report, not a reason to lose the whole run.
     let outcome = std::panic::catch_unwind(|| {
-        let generated = hal_gen::generate(path, &config)?;
+        let generated = hal_gen::generate_cached(path, &config, Some(cache))?;
         hal_gen::write_output(&out, &generated.files, &generated.chip.svd_file, &config)?;
         Ok::<_, hal_gen::Error>(generated)
     });

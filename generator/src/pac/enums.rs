@@ -18,34 +18,33 @@ pub const FEATURE: &str = "enums";
 /// svd2rust's top-level modules that are not peripherals.
 const NOT_PERIPHERALS: &[&str] = &["generic", "interrupt"];
 
-/// Gate the enums of the peripheral modules. Root items, svd2rust's
-/// `generic` module and the `Interrupt` enum (at the root, or in
-/// `interrupt` for non-Cortex-M targets) are left alone.
-pub fn gate(file: &mut syn::File) {
+/// Gate the enums in the items of one top-level module of the PAC.
+/// svd2rust's `generic` and `interrupt` modules are left alone. Peripheral
+/// modules are self-contained (repairs resolve every `derivedFrom` below
+/// peripheral level), so each can be gated, and cached, on its own.
+pub fn gate_module_items(module: &str, items: &mut Vec<syn::Item>) {
+    if NOT_PERIPHERALS.contains(&module) {
+        return;
+    }
+    let root = vec![module.to_string()];
     let mut enums = EnumTable::default();
-    for_each_module(&file.items, &mut Vec::new(), &mut |path, items| {
+    enums.collect_declared(&root, items);
+    for_each_module(items, &mut root.clone(), &mut |path, items| {
         enums.collect_declared(path, items)
     });
     // Derived values alias a base enum, possibly through another alias.
     loop {
         let before = enums.raw.len();
-        for_each_module(&file.items, &mut Vec::new(), &mut |path, items| {
+        enums.collect_aliases(&root, items);
+        for_each_module(items, &mut root.clone(), &mut |path, items| {
             enums.collect_aliases(path, items)
         });
         if enums.raw.len() == before {
             break;
         }
     }
-    if enums.raw.is_empty() {
-        return;
-    }
-    for item in &mut file.items {
-        if let syn::Item::Mod(m) = item {
-            if !NOT_PERIPHERALS.iter().any(|n| m.ident == n) {
-                let mut path = vec![m.ident.to_string()];
-                gate_module(m, &mut path, &enums);
-            }
-        }
+    if !enums.raw.is_empty() {
+        gate_items(items, &mut root.clone(), &enums);
     }
 }
 
@@ -161,9 +160,6 @@ fn for_each_module(
 ) {
     for item in items {
         let syn::Item::Mod(m) = item else { continue };
-        if path.is_empty() && NOT_PERIPHERALS.iter().any(|n| m.ident == n) {
-            continue;
-        }
         let Some((_, content)) = &m.content else {
             continue;
         };
@@ -175,9 +171,12 @@ fn for_each_module(
 }
 
 fn gate_module(module: &mut syn::ItemMod, path: &mut Vec<String>, enums: &EnumTable) {
-    let Some((_, content)) = module.content.as_mut() else {
-        return;
-    };
+    if let Some((_, content)) = module.content.as_mut() {
+        gate_items(content, path, enums);
+    }
+}
+
+fn gate_items(content: &mut Vec<syn::Item>, path: &mut Vec<String>, enums: &EnumTable) {
     let mut out = Vec::with_capacity(content.len());
     for mut item in content.drain(..) {
         if let syn::Item::Mod(m) = &mut item {
@@ -296,9 +295,17 @@ mod tests {
     use super::*;
     use quote::quote;
 
+    /// What `pac::emit` does: each top-level module gated on its own.
     fn gated(src: proc_macro2::TokenStream) -> String {
         let mut file: syn::File = syn::parse2(src).unwrap();
-        gate(&mut file);
+        for item in &mut file.items {
+            if let syn::Item::Mod(m) = item {
+                let name = m.ident.to_string();
+                if let Some((_, content)) = m.content.as_mut() {
+                    gate_module_items(&name, content);
+                }
+            }
+        }
         prettyplease::unparse(&file)
     }
 

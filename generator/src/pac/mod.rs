@@ -1,16 +1,23 @@
 //! Stage 3a: the PAC, from svd2rust used as a library.
 //!
 //! svd2rust renders one token stream; hal-gen splits it in-process into a
-//! file per top-level module (what `form` does, without the extra process)
-//! and formats each file with prettyplease, which is faster than spawning
-//! rustfmt and deterministic across machines.
+//! file per top-level module (what `form` does, without the extra process),
+//! parses each, puts its enums behind the `enums` feature and formats it
+//! with prettyplease, which is faster than spawning rustfmt and
+//! deterministic across machines. With a [`ModuleCache`], a module some
+//! earlier chip had verbatim is not parsed or formatted again.
 
+mod cache;
 mod enums;
+
+pub use cache::{CacheStats, ModuleCache};
 
 use crate::config::Config;
 use crate::error::Error;
 use crate::model::Chip;
+use proc_macro2::{Delimiter, Punct, Spacing, TokenStream, TokenTree};
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 use svd_rs::Device;
 
 /// The PAC's Rust sources and the facts the crate templates need.
@@ -42,13 +49,16 @@ pub fn svd2rust_config(chip: &Chip, config: &Config) -> svd2rust::Config {
     c
 }
 
-/// `lap` is told when each sub-stage ends (svd2rust, parse, split+format).
+/// `laps` gets the time of each sub-stage: svd2rust, then parse, enum gate
+/// and split + format summed over the modules, then the cache's hashing.
 pub fn emit(
     device: &Device,
     chip: &Chip,
     config: &Config,
-    lap: &mut dyn FnMut(&'static str),
+    cache: Option<&ModuleCache>,
+    laps: &mut dyn FnMut(&[Lap]),
 ) -> Result<PacOutput, Error> {
+    let started = Instant::now();
     let s2r = svd2rust_config(chip, config);
     let mut device_x = String::new();
     // Repairs are meant to leave nothing svd2rust panics on; this is the
@@ -63,10 +73,15 @@ pub fn emit(
         message: format!("{e:#}"),
     })?;
 
-    lap("svd2rust");
-    let mut file: syn::File = syn::parse2(rendered).map_err(|e| Error::Pac {
-        message: format!("svd2rust produced invalid Rust: {e}"),
-    })?;
+    let mut times = SubStages {
+        svd2rust: started.elapsed(),
+        ..SubStages::default()
+    };
+
+    let split_started = Instant::now();
+    let (root, bodies) = split_tokens(rendered);
+    times.format += split_started.elapsed();
+    let mut file = times.parse(root)?;
     ungate_interrupts(&mut file.items);
     if !device_x.contains("PROVIDE(") {
         // No interrupts in the SVD: svd2rust still emits an empty
@@ -75,12 +90,34 @@ pub fn emit(
         file.items
             .retain(|item| !matches!(item, syn::Item::Static(s) if s.ident == "__INTERRUPTS"));
     }
-    lap("syn parse");
-    enums::gate(&mut file);
-    lap("enum gate");
     let mut modules = BTreeMap::new();
-    split_top_level(file, &mut modules);
-    lap("split + format");
+    modules.insert("lib.rs".to_string(), times.format(&file));
+    for (name, body) in bodies {
+        let source = match cache {
+            Some(cache) => {
+                let hashed = Instant::now();
+                let key = cache::key(&name, &body);
+                times.cache += hashed.elapsed();
+                match cache.get(&key) {
+                    Some(text) => text.to_string(),
+                    None => {
+                        let text = times.module(&name, body)?;
+                        cache.insert(key, &text);
+                        text
+                    }
+                }
+            }
+            None => times.module(&name, body)?,
+        };
+        modules.insert(format!("{name}.rs"), source);
+    }
+    laps(&[
+        ("svd2rust", times.svd2rust),
+        ("syn parse", times.parse),
+        ("enum gate", times.gate),
+        ("split + format", times.format),
+        ("module cache", times.cache),
+    ]);
 
     let mut features = BTreeSet::new();
     for source in modules.values() {
@@ -125,34 +162,81 @@ fn ungate_interrupts(items: &mut [syn::Item]) {
     }
 }
 
-/// Move every inline top-level module into its own file. Peripheral modules
-/// are the unit users enable by feature, so one file each keeps diffs
-/// readable; deeper modules stay inline to keep the file count small.
-fn split_top_level(mut file: syn::File, out: &mut BTreeMap<String, String>) {
-    for item in &mut file.items {
-        let syn::Item::Mod(module) = item else {
-            continue;
-        };
-        let Some((_, content)) = module.content.take() else {
-            continue;
-        };
-        let (inner, outer): (Vec<_>, Vec<_>) = module
-            .attrs
-            .drain(..)
-            .partition(|a| matches!(a.style, syn::AttrStyle::Inner(_)));
-        module.attrs = outer;
-        module.semi = Some(Default::default());
-        let child = syn::File {
-            shebang: None,
-            attrs: inner,
-            items: content,
-        };
-        out.insert(
-            format!("{}.rs", module.ident),
-            prettyplease::unparse(&child),
-        );
+/// A sub-stage and its time.
+pub type Lap = (&'static str, Duration);
+
+/// Where the PAC stage's time goes, summed over the modules.
+#[derive(Default)]
+struct SubStages {
+    svd2rust: Duration,
+    parse: Duration,
+    gate: Duration,
+    format: Duration,
+    cache: Duration,
+}
+
+impl SubStages {
+    fn parse(&mut self, tokens: TokenStream) -> Result<syn::File, Error> {
+        let started = Instant::now();
+        let file = syn::parse2(tokens).map_err(|e| Error::Pac {
+            message: format!("svd2rust produced invalid Rust: {e}"),
+        });
+        self.parse += started.elapsed();
+        file
     }
-    out.insert("lib.rs".to_string(), prettyplease::unparse(&file));
+
+    fn format(&mut self, file: &syn::File) -> String {
+        let started = Instant::now();
+        let text = prettyplease::unparse(file);
+        self.format += started.elapsed();
+        text
+    }
+
+    /// One top-level module's file: parsed, enums gated, formatted.
+    fn module(&mut self, name: &str, body: TokenStream) -> Result<String, Error> {
+        let mut file = self.parse(body)?;
+        let started = Instant::now();
+        ungate_interrupts(&mut file.items);
+        enums::gate_module_items(name, &mut file.items);
+        self.gate += started.elapsed();
+        Ok(self.format(&file))
+    }
+}
+
+/// Take every inline top-level module (`mod name { ... }`) out of the
+/// stream, leaving `mod name;` behind: the root becomes lib.rs and each
+/// body a file of its own. Peripheral modules are the unit users enable by
+/// feature, so one file each keeps diffs readable; deeper modules stay
+/// inline to keep the file count small. Splitting tokens rather than the
+/// syntax tree lets each module be parsed (or found in the cache) alone.
+fn split_tokens(stream: TokenStream) -> (TokenStream, Vec<(String, TokenStream)>) {
+    let mut root = Vec::new();
+    let mut bodies = Vec::new();
+    let mut tokens = stream.into_iter().peekable();
+    while let Some(tt) = tokens.next() {
+        let is_mod = matches!(&tt, TokenTree::Ident(i) if i == "mod");
+        root.push(tt);
+        if !is_mod {
+            continue;
+        }
+        let Some(TokenTree::Ident(name)) = tokens.next_if(|t| matches!(t, TokenTree::Ident(_)))
+        else {
+            continue;
+        };
+        let body = tokens
+            .next_if(|t| matches!(t, TokenTree::Group(g) if g.delimiter() == Delimiter::Brace));
+        let module = name.to_string();
+        root.push(TokenTree::Ident(name));
+        match body {
+            Some(TokenTree::Group(g)) => {
+                root.push(TokenTree::Punct(Punct::new(';', Spacing::Alone)));
+                bodies.push((module, g.stream()));
+            }
+            Some(other) => root.push(other),
+            None => {}
+        }
+    }
+    (root.into_iter().collect(), bodies)
 }
 
 /// Find every `feature = "..."` inside cfg attributes of the formatted code.
