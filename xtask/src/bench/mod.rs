@@ -29,7 +29,7 @@ pub struct Args {
     #[arg(long, default_value_t = 5)]
     runs: usize,
     /// Runs of the whole-corpus generation (each takes minutes).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     corpus_runs: usize,
     /// Chips (SVD file stems, comma-separated; default: all six).
     #[arg(long, value_delimiter = ',')]
