@@ -109,10 +109,16 @@ pub fn generate_from_str(name: &Path, text: &str, config: &Config) -> Result<Gen
 
 /// The catalogue: built-in families, with `config.templates_dir` overrides.
 pub fn load_catalogue(config: &Config) -> Result<catalogue::Catalogue, Error> {
+    load_templates(config).map(|(_, catalogue)| catalogue)
+}
+
+/// The template environment, and the catalogue checked against it.
+fn load_templates(config: &Config) -> Result<(render::Renderer, catalogue::Catalogue), Error> {
     let renderer = render::Renderer::new(config)?;
-    catalogue::Catalogue::load(config.templates_dir.as_deref(), &|name| {
+    let catalogue = catalogue::Catalogue::load(config.templates_dir.as_deref(), &|name| {
         renderer.has_template(name)
-    })
+    })?;
+    Ok((renderer, catalogue))
 }
 
 /// The template environment and the catalogue, in whichever form the config
@@ -130,20 +136,13 @@ impl Templates {
     fn for_config(config: &Config) -> Result<Self, Error> {
         static BUILTIN: std::sync::OnceLock<(render::Renderer, catalogue::Catalogue)> =
             std::sync::OnceLock::new();
-        let load = |config: &Config| -> Result<_, Error> {
-            let renderer = render::Renderer::new(config)?;
-            let catalogue = catalogue::Catalogue::load(config.templates_dir.as_deref(), &|name| {
-                renderer.has_template(name)
-            })?;
-            Ok((renderer, catalogue))
-        };
         if config.templates_dir.is_some() {
-            return Ok(Self::Overridden(Box::new(load(config)?)));
+            return Ok(Self::Overridden(Box::new(load_templates(config)?)));
         }
         if let Some(builtin) = BUILTIN.get() {
             return Ok(Self::Builtin(builtin));
         }
-        let loaded = load(config)?;
+        let loaded = load_templates(config)?;
         Ok(Self::Builtin(BUILTIN.get_or_init(|| loaded)))
     }
 

@@ -284,37 +284,23 @@ pub fn levers(r: &Results) -> Vec<(String, String, String)> {
         ));
     }
     if let Some(p) = &r.pac_check {
-        let per_chip = p
-            .rows
-            .iter()
-            .map(|row| {
-                (
-                    row.chip.clone(),
-                    super::ratio(&row.hal_gen_all_impl_debug, &row.hal_gen_all),
-                )
-            })
-            .collect();
+        // Share of the check time a lever saves, per chip.
+        type Pick = fn(&super::check::PacRow) -> &Figure;
+        let per_chip = |with: Pick, without: Pick| {
+            p.rows
+                .iter()
+                .map(|row| (row.chip.clone(), super::ratio(with(row), without(row))))
+                .collect()
+        };
         out.push((
             "Debug impls behind the `impl-debug` feature".into(),
             "PAC check `all` against `all,impl-debug`: share of the check time saved".into(),
-            saving(per_chip),
+            saving(per_chip(|r| &r.hal_gen_all_impl_debug, |r| &r.hal_gen_all)),
         ));
-    }
-    if let Some(p) = &r.pac_check {
-        let per_chip = p
-            .rows
-            .iter()
-            .map(|row| {
-                (
-                    row.chip.clone(),
-                    super::ratio(&row.hal_gen_all, &row.hal_gen_all_no_enums),
-                )
-            })
-            .collect();
         out.push((
             "Enums behind the PAC's `enums` feature (default on; the HAL turns it off)".into(),
             "PAC check `all` with and without `enums`: share saved, per chip".into(),
-            saving(per_chip),
+            saving(per_chip(|r| &r.hal_gen_all, |r| &r.hal_gen_all_no_enums)),
         ));
     }
     if let Some(g) = &r.generation {
