@@ -12,6 +12,7 @@ use crate::error::Error;
 use crate::model::Chip;
 use crate::render::Renderer;
 use heck::{ToPascalCase, ToShoutySnakeCase, ToSnakeCase};
+use minijinja::value::{merge_maps, Value};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -334,14 +335,15 @@ pub fn crate_files(
             renderer.render("hal/skeleton.rs.j2", &ctx)?,
         );
     }
+    // Kind, driver and example files each see the crate context plus one
+    // field of their own. The crate context becomes a template value once,
+    // rather than being serialised again for every one of those files.
+    let krate = Value::from_serialize(&ctx);
+    let with = |name: &str, value: Value| {
+        merge_maps([Value::from_iter([(name.to_string(), value)]), krate.clone()])
+    };
     for k in &ctx.kinds {
-        #[derive(Serialize)]
-        struct KindFile<'a> {
-            #[serde(flatten)]
-            krate: &'a HalCrateContext,
-            k: &'a KindContext,
-        }
-        let kctx = KindFile { krate: &ctx, k };
+        let kctx = with("k", Value::from_serialize(k));
         files.insert(
             format!("src/{}/mod.rs", k.module),
             renderer.render(&format!("hal/{}/mod.rs.j2", k.module), &kctx)?,
@@ -351,30 +353,18 @@ pub fn crate_files(
             renderer.render(&format!("hal/{}/impls.rs.j2", k.module), &kctx)?,
         );
         for d in &k.drivers {
-            #[derive(Serialize)]
-            struct DriverFile<'a> {
-                #[serde(flatten)]
-                krate: &'a HalCrateContext,
-                d: &'a DriverContext,
-            }
             files.insert(
                 format!("src/{}/{}.rs", k.module, d.module),
-                renderer.render(&d.template, &DriverFile { krate: &ctx, d })?,
+                renderer.render(&d.template, &with("d", Value::from_serialize(d)))?,
             );
         }
     }
     for e in &ctx.examples {
-        #[derive(Serialize)]
-        struct ExampleFile<'a> {
-            #[serde(flatten)]
-            krate: &'a HalCrateContext,
-            e: &'a ExampleContext,
-        }
         files.insert(
             format!("examples/{}.rs", e.name),
             renderer.render(
                 &format!("hal/examples/{}.rs.j2", e.name),
-                &ExampleFile { krate: &ctx, e },
+                &with("e", Value::from_serialize(e)),
             )?,
         );
     }

@@ -203,7 +203,7 @@ fn generate_from(
     share::identical_peripherals(&mut device);
     watch.lap("share");
     let chip = model::Chip::from_device(&device, &source);
-    let pac = pac::emit(&device, &chip, config, cache, &mut |parts| {
+    let pac = pac::emit(&mut device, &chip, config, cache, &mut |parts| {
         watch.parts(parts)
     })?;
     let repair_count = diagnostics.repairs().count();

@@ -51,50 +51,67 @@ fn shareable(p: &Peripheral) -> bool {
         && p.registers.as_ref().is_some_and(|r| !r.is_empty())
 }
 
-/// Everything svd2rust reads to lay out and name a register block.
 fn same_registers(a: &Peripheral, b: &Peripheral) -> bool {
-    a.registers == b.registers
-        && a.default_register_properties == b.default_register_properties
-        && a.prepend_to_name == b.prepend_to_name
-        && a.append_to_name == b.append_to_name
-        && a.header_struct_name == b.header_struct_name
+    register_block(a) == register_block(b)
+}
+
+/// Everything svd2rust reads to lay out and name a register block. The PAC
+/// stage keys reused peripheral modules on it too (`pac::reuse`).
+pub(crate) fn register_block(p: &Peripheral) -> impl PartialEq + std::fmt::Debug + '_ {
+    (
+        &p.registers,
+        &p.default_register_properties,
+        &p.prepend_to_name,
+        &p.append_to_name,
+        &p.header_struct_name,
+    )
 }
 
 /// Peripherals named by some `derivedFrom` path (`UART1.CR.PARITY`): their
 /// registers must stay where the path points.
-fn referenced_peripherals(device: &Device) -> HashSet<String> {
+pub(crate) fn referenced_peripherals(device: &Device) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for p in &device.peripherals {
+        for_each_inner_derive(p, &mut |path| {
+            if let Some((first, _)) = path.split_once('.') {
+                out.insert(first.to_string());
+            }
+        });
+    }
+    out
+}
+
+/// Every `derivedFrom` path below a peripheral: on its registers,
+/// clusters, fields and enumerated values.
+pub(crate) fn for_each_inner_derive(p: &Peripheral, visit: &mut dyn FnMut(&str)) {
     use svd_rs::RegisterCluster;
-    fn walk(items: &[RegisterCluster], out: &mut HashSet<String>) {
+    fn walk(items: &[RegisterCluster], visit: &mut dyn FnMut(&str)) {
         for item in items {
             match item {
                 RegisterCluster::Register(r) => {
-                    add(r.derived_from.as_deref(), out);
+                    each(r.derived_from.as_deref(), visit);
                     for f in r.fields() {
-                        add(f.derived_from.as_deref(), out);
+                        each(f.derived_from.as_deref(), visit);
                         for ev in &f.enumerated_values {
-                            add(ev.derived_from.as_deref(), out);
+                            each(ev.derived_from.as_deref(), visit);
                         }
                     }
                 }
                 RegisterCluster::Cluster(c) => {
-                    add(c.derived_from.as_deref(), out);
-                    walk(&c.children, out);
+                    each(c.derived_from.as_deref(), visit);
+                    walk(&c.children, visit);
                 }
             }
         }
     }
-    fn add(path: Option<&str>, out: &mut HashSet<String>) {
-        if let Some((first, _)) = path.and_then(|p| p.split_once('.')) {
-            out.insert(first.to_string());
+    fn each(path: Option<&str>, visit: &mut dyn FnMut(&str)) {
+        if let Some(path) = path {
+            visit(path);
         }
     }
-    let mut out = HashSet::new();
-    for p in &device.peripherals {
-        if let Some(r) = &p.registers {
-            walk(r, &mut out);
-        }
+    if let Some(r) = &p.registers {
+        walk(r, visit);
     }
-    out
 }
 
 #[cfg(test)]

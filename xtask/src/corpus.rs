@@ -44,6 +44,10 @@ pub struct Args {
     /// Fail unless every SVD generates (CI).
     #[arg(long)]
     expect_all: bool,
+    /// Also generate every SVD without the module cache and fail the SVD
+    /// if the cached output differs by a byte (untimed).
+    #[arg(long)]
+    verify_cache: bool,
     /// Where the report goes (default: docs/corpus, or .cache/corpus-shards for a shard).
     #[arg(long)]
     report_dir: Option<PathBuf>,
@@ -123,7 +127,7 @@ pub fn run(args: Args) -> Result<()> {
                         .to_string_lossy()
                         .into_owned(),
                 );
-                let r = generate_one(vendor, path, &out_root, &cache);
+                let r = generate_one(vendor, path, &out_root, &cache, args.verify_cache);
                 bar.inc(1);
                 r
             })
@@ -133,9 +137,11 @@ pub fn run(args: Args) -> Result<()> {
     let generation_wall_s = started.elapsed().as_secs_f64();
     let stats = cache.stats();
     eprintln!(
-        "generated in {generation_wall_s:.1} s ({} of {} PAC modules from the module cache, {} MB cached)",
+        "generated in {generation_wall_s:.1} s ({} of {} PAC modules from the module cache, {} of them \
+         not rendered by svd2rust either; {} MB cached)",
         stats.hits,
         stats.hits + stats.misses,
+        stats.reused,
         stats.bytes >> 20
     );
 
@@ -234,6 +240,7 @@ fn generate_one(
     path: &Path,
     out_root: &Path,
     cache: &hal_gen::pac::ModuleCache,
+    verify_cache: bool,
 ) -> ChipResult {
     let file = path
         .file_name()
@@ -258,6 +265,14 @@ fn generate_one(
         Ok::<_, hal_gen::Error>(generated)
     });
     let gen_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let outcome = match outcome {
+        Ok(Ok(g)) if verify_cache => std::panic::catch_unwind(|| {
+            let plain = hal_gen::generate(path, &config)?;
+            same_as_uncached(&g.files, &plain.files)?;
+            Ok(g)
+        }),
+        other => other,
+    };
     let mut r = ChipResult::new(vendor, &file, gen_ms);
     match outcome {
         Ok(Ok(g)) => {
@@ -303,6 +318,24 @@ fn generate_one(
         }
     }
     r
+}
+
+/// `Ok` if the cached generation wrote exactly what an uncached one does.
+fn same_as_uncached(
+    cached: &hal_gen::writer::FileTree,
+    plain: &hal_gen::writer::FileTree,
+) -> Result<(), hal_gen::Error> {
+    let differs = plain
+        .iter()
+        .find(|(path, text)| cached.get(*path) != Some(*text))
+        .map(|(path, _)| path.clone())
+        .or_else(|| cached.keys().find(|p| !plain.contains_key(*p)).cloned());
+    match differs {
+        None => Ok(()),
+        Some(path) => Err(hal_gen::Error::Pac {
+            message: format!("module cache: {path} differs from uncached generation"),
+        }),
+    }
 }
 
 fn first_line(s: &str) -> String {

@@ -57,7 +57,7 @@ impl Pattern {
             rest = &rest[c.len_utf8()..];
         }
         re.push('$');
-        let regex = Regex::new(&re).map_err(|e| format!("pattern `{source}`: {e}"))?;
+        let regex = compiled(re).map_err(|e| format!("pattern `{source}`: {e}"))?;
         Ok(Self {
             source: source.to_string(),
             regex,
@@ -78,6 +78,29 @@ impl Pattern {
         let caps = self.regex.captures(name)?;
         Some(caps.name("n").map(|m| m.as_str()))
     }
+}
+
+/// Clock-gate rules are compiled per instance, with its name substituted,
+/// and the same names (`UART0`, `TIMER1`) recur on every chip of a family:
+/// compiled regexes are kept for the process, by their source. A `Regex`
+/// clone shares the compiled program.
+fn compiled(re: String) -> Result<Regex, regex::Error> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    // Bounds the memory a long run can spend here; past it, compile anew.
+    const MAX_ENTRIES: usize = 100_000;
+    static MEMO: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
+    let memo = MEMO.get_or_init(Mutex::default);
+    let lock = || memo.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(regex) = lock().get(&re) {
+        return Ok(regex.clone());
+    }
+    let regex = Regex::new(&re)?;
+    let mut map = lock();
+    if map.len() < MAX_ENTRIES {
+        map.insert(re, regex.clone());
+    }
+    Ok(regex)
 }
 
 #[cfg(test)]

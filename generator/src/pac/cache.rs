@@ -20,13 +20,19 @@ pub struct ModuleCache {
     limit_bytes: usize,
     hits: AtomicUsize,
     misses: AtomicUsize,
+    reused: AtomicUsize,
 }
 
 /// What a cache did over its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CacheStats {
+    /// Modules served from the cache.
     pub hits: usize,
+    /// Modules parsed, gated and formatted.
     pub misses: usize,
+    /// Of the hits, those found by their SVD description, which svd2rust
+    /// did not render either (see `pac::reuse`).
+    pub reused: usize,
     pub bytes: usize,
 }
 
@@ -40,6 +46,7 @@ impl ModuleCache {
             limit_bytes,
             hits: AtomicUsize::new(0),
             misses: AtomicUsize::new(0),
+            reused: AtomicUsize::new(0),
         }
     }
 
@@ -47,6 +54,7 @@ impl ModuleCache {
         CacheStats {
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
+            reused: self.reused.load(Ordering::Relaxed),
             bytes: self.bytes.load(Ordering::Relaxed),
         }
     }
@@ -62,12 +70,33 @@ impl ModuleCache {
         found
     }
 
-    pub(super) fn insert(&self, key: Key, text: &str) {
-        if self.bytes.load(Ordering::Relaxed) + text.len() > self.limit_bytes {
-            return;
+    /// A module by its peripheral's description. A miss is not counted:
+    /// the module is then looked up by its tokens.
+    pub(super) fn get_reused(&self, key: &Key) -> Option<Arc<str>> {
+        let found = self.lock().get(key).cloned();
+        if found.is_some() {
+            self.hits.fetch_add(1, Ordering::Relaxed);
+            self.reused.fetch_add(1, Ordering::Relaxed);
         }
-        if self.lock().insert(key, Arc::from(text)).is_none() {
+        found
+    }
+
+    /// Store a newly formatted module and return it as shared text.
+    pub(super) fn insert(&self, key: Key, text: String) -> Arc<str> {
+        let text: Arc<str> = Arc::from(text);
+        if self.bytes.load(Ordering::Relaxed) + text.len() <= self.limit_bytes
+            && self.lock().insert(key, text.clone()).is_none()
+        {
             self.bytes.fetch_add(text.len(), Ordering::Relaxed);
+        }
+        text
+    }
+
+    /// Store text the cache may already hold under another key: it is
+    /// shared, not copied, so it does not count against the limit.
+    pub(super) fn alias(&self, key: Key, text: Arc<str>) {
+        if self.bytes.load(Ordering::Relaxed) <= self.limit_bytes {
+            self.lock().insert(key, text);
         }
     }
 
@@ -81,16 +110,33 @@ impl ModuleCache {
 /// SHA-256 of the module name and the tokens as svd2rust printed them,
 /// streamed into the hasher without building the text.
 pub(super) fn key(module: &str, body: &proc_macro2::TokenStream) -> Key {
-    struct HashWriter(Sha256);
-    impl std::fmt::Write for HashWriter {
-        fn write_str(&mut self, s: &str) -> std::fmt::Result {
-            self.0.update(s.as_bytes());
-            Ok(())
-        }
-    }
-    let mut w = HashWriter(Sha256::new());
-    w.0.update(module.as_bytes());
-    w.0.update([0]);
+    let mut w = HashWriter::new();
+    w.bytes(module.as_bytes());
+    w.bytes(&[0]);
     let _ = std::fmt::Write::write_fmt(&mut w, format_args!("{body}"));
-    w.0.finalize().into()
+    w.finish()
+}
+
+/// Formatting output (`Display`, `Debug`) streamed into SHA-256.
+pub(super) struct HashWriter(Sha256);
+
+impl HashWriter {
+    pub fn new() -> Self {
+        Self(Sha256::new())
+    }
+
+    pub fn bytes(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    pub fn finish(self) -> Key {
+        self.0.finalize().into()
+    }
+}
+
+impl std::fmt::Write for HashWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
 }

@@ -9,6 +9,7 @@
 
 mod cache;
 mod enums;
+mod reuse;
 
 pub use cache::{CacheStats, ModuleCache};
 
@@ -16,15 +17,17 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::model::Chip;
 use proc_macro2::{Delimiter, Punct, Spacing, TokenStream, TokenTree};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use svd_rs::Device;
 
 /// The PAC's Rust sources and the facts the crate templates need.
 #[derive(Debug)]
 pub struct PacOutput {
-    /// Path relative to `src/` → formatted Rust source.
-    pub modules: BTreeMap<String, String>,
+    /// Path relative to `src/` → formatted Rust source (shared with the
+    /// module cache).
+    pub modules: BTreeMap<String, Arc<str>>,
     /// Every peripheral feature the code is gated on, sorted.
     pub features: Vec<String>,
     /// Interrupt handler names for `device.x`, in vector order.
@@ -51,66 +54,39 @@ pub fn svd2rust_config(chip: &Chip, config: &Config) -> svd2rust::Config {
 
 /// `laps` gets the time of each sub-stage: svd2rust, then parse, enum gate
 /// and split + format summed over the modules, then the cache's hashing.
+///
+/// With a cache, reusable peripherals are first looked up by their SVD
+/// description (see [`reuse`]); the device is handed back as it came.
 pub fn emit(
-    device: &Device,
+    device: &mut Device,
     chip: &Chip,
     config: &Config,
     cache: Option<&ModuleCache>,
     laps: &mut dyn FnMut(&[Lap]),
 ) -> Result<PacOutput, Error> {
-    let started = Instant::now();
     let s2r = svd2rust_config(chip, config);
-    let mut device_x = String::new();
-    // Repairs are meant to leave nothing svd2rust panics on; this is the
-    // backstop so that a missed case is an error, not a crash.
-    let rendered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        svd2rust::generate::device::render(device, &s2r, &mut device_x)
-    }))
-    .map_err(|panic| Error::Pac {
-        message: format!("svd2rust panicked: {}", panic_message(&panic)),
-    })?
-    .map_err(|e| Error::Pac {
-        message: format!("{e:#}"),
-    })?;
-
-    let mut times = SubStages {
-        svd2rust: started.elapsed(),
-        ..SubStages::default()
+    let mut times = SubStages::default();
+    let mut output = None;
+    if let Some(cache) = cache {
+        let planned = Instant::now();
+        let mut plan = reuse::Plan::make(device, &s2r, cache);
+        times.cache += planned.elapsed();
+        let rendered = times.render(device, &s2r);
+        plan.restore(device);
+        // `None`: svd2rust's modules did not match the plan; render again
+        // without it rather than guess.
+        output = times.assemble(rendered?, Some(cache), &plan)?;
+    }
+    let output = match output {
+        Some(output) => output,
+        None => {
+            let rendered = times.render(device, &s2r)?;
+            let plan = reuse::Plan::default();
+            times
+                .assemble(rendered, cache, &plan)?
+                .expect("an empty plan always matches")
+        }
     };
-
-    let split_started = Instant::now();
-    let (root, bodies) = split_tokens(rendered);
-    times.format += split_started.elapsed();
-    let mut file = times.parse(root)?;
-    ungate_interrupts(&mut file.items);
-    if !device_x.contains("PROVIDE(") {
-        // No interrupts in the SVD: svd2rust still emits an empty
-        // `__INTERRUPTS`, which clashes with cortex-m-rt's default table
-        // (the PAC then leaves `cortex-m-rt/device` off).
-        file.items
-            .retain(|item| !matches!(item, syn::Item::Static(s) if s.ident == "__INTERRUPTS"));
-    }
-    let mut modules = BTreeMap::new();
-    modules.insert("lib.rs".to_string(), times.format(&file));
-    for (name, body) in bodies {
-        let source = match cache {
-            Some(cache) => {
-                let hashed = Instant::now();
-                let key = cache::key(&name, &body);
-                times.cache += hashed.elapsed();
-                match cache.get(&key) {
-                    Some(text) => text.to_string(),
-                    None => {
-                        let text = times.module(&name, body)?;
-                        cache.insert(key, &text);
-                        text
-                    }
-                }
-            }
-            None => times.module(&name, body)?,
-        };
-        modules.insert(format!("{name}.rs"), source);
-    }
     laps(&[
         ("svd2rust", times.svd2rust),
         ("syn parse", times.parse),
@@ -118,26 +94,13 @@ pub fn emit(
         ("split + format", times.format),
         ("module cache", times.cache),
     ]);
+    Ok(output)
+}
 
-    let mut features = BTreeSet::new();
-    for source in modules.values() {
-        collect_features(source, &mut features);
-    }
-    for f in NON_PERIPHERAL_FEATURES {
-        features.remove(*f);
-    }
-
-    let interrupt_handlers = device_x
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("PROVIDE("))
-        .filter_map(|l| l.split_once(" = ").map(|(name, _)| name.trim().to_string()))
-        .collect();
-
-    Ok(PacOutput {
-        modules,
-        features: features.into_iter().collect(),
-        interrupt_handlers,
-    })
+/// svd2rust's output for a device: the token stream and `device.x`.
+struct Rendered {
+    tokens: TokenStream,
+    device_x: String,
 }
 
 /// svd2rust gates each `Interrupt` variant on its peripheral's feature, so a
@@ -176,6 +139,105 @@ struct SubStages {
 }
 
 impl SubStages {
+    fn render(&mut self, device: &Device, s2r: &svd2rust::Config) -> Result<Rendered, Error> {
+        let started = Instant::now();
+        let mut device_x = String::new();
+        // Repairs are meant to leave nothing svd2rust panics on; this is the
+        // backstop so that a missed case is an error, not a crash.
+        let tokens = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            svd2rust::generate::device::render(device, s2r, &mut device_x)
+        }))
+        .map_err(|panic| Error::Pac {
+            message: format!("svd2rust panicked: {}", panic_message(&panic)),
+        })?
+        .map_err(|e| Error::Pac {
+            message: format!("{e:#}"),
+        })?;
+        self.svd2rust += started.elapsed();
+        Ok(Rendered { tokens, device_x })
+    }
+
+    /// Split, parse, gate and format svd2rust's output into the PAC's
+    /// files, taking what `plan` and `cache` already hold. `None` if a
+    /// planned hit's module is not in the output exactly once.
+    fn assemble(
+        &mut self,
+        rendered: Rendered,
+        cache: Option<&ModuleCache>,
+        plan: &reuse::Plan,
+    ) -> Result<Option<PacOutput>, Error> {
+        let Rendered { tokens, device_x } = rendered;
+        let split_started = Instant::now();
+        let (root, bodies) = split_tokens(tokens);
+        self.format += split_started.elapsed();
+        let mut once: HashMap<&str, bool> = HashMap::new();
+        for (name, _) in &bodies {
+            once.entry(name).and_modify(|o| *o = false).or_insert(true);
+        }
+        if plan
+            .hits
+            .keys()
+            .any(|m| once.get(m.as_str()) != Some(&true))
+        {
+            return Ok(None);
+        }
+        let once: HashSet<String> = once
+            .into_iter()
+            .filter(|(_, o)| *o)
+            .map(|(m, _)| m.to_string())
+            .collect();
+
+        let mut file = self.parse(root)?;
+        ungate_interrupts(&mut file.items);
+        if !device_x.contains("PROVIDE(") {
+            // No interrupts in the SVD: svd2rust still emits an empty
+            // `__INTERRUPTS`, which clashes with cortex-m-rt's default table
+            // (the PAC then leaves `cortex-m-rt/device` off).
+            file.items
+                .retain(|item| !matches!(item, syn::Item::Static(s) if s.ident == "__INTERRUPTS"));
+        }
+        let mut modules = BTreeMap::new();
+        modules.insert("lib.rs".to_string(), Arc::from(self.format(&file)));
+        for (name, body) in bodies {
+            let text = match (plan.hits.get(&name), cache) {
+                (Some(text), _) => text.clone(),
+                (None, Some(cache)) => {
+                    let hashed = Instant::now();
+                    let key = cache::key(&name, &body);
+                    self.cache += hashed.elapsed();
+                    let text = match cache.get(&key) {
+                        Some(text) => text,
+                        None => cache.insert(key, self.module(&name, body)?),
+                    };
+                    if let (Some(key), true) = (plan.misses.get(&name), once.contains(&name)) {
+                        cache.alias(*key, text.clone());
+                    }
+                    text
+                }
+                (None, None) => Arc::from(self.module(&name, body)?),
+            };
+            modules.insert(format!("{name}.rs"), text);
+        }
+
+        let mut features = BTreeSet::new();
+        for source in modules.values() {
+            collect_features(source, &mut features);
+        }
+        for f in NON_PERIPHERAL_FEATURES {
+            features.remove(*f);
+        }
+        let interrupt_handlers = device_x
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("PROVIDE("))
+            .filter_map(|l| l.split_once(" = ").map(|(name, _)| name.trim().to_string()))
+            .collect();
+        Ok(Some(PacOutput {
+            modules,
+            features: features.into_iter().collect(),
+            interrupt_handlers,
+        }))
+    }
+
     fn parse(&mut self, tokens: TokenStream) -> Result<syn::File, Error> {
         let started = Instant::now();
         let file = syn::parse2(tokens).map_err(|e| Error::Pac {
