@@ -5,7 +5,9 @@
 //! parses each, puts its enums behind the `enums` feature and formats it
 //! with prettyplease, which is faster than spawning rustfmt and
 //! deterministic across machines. With a [`ModuleCache`], a module some
-//! earlier chip had verbatim is not parsed or formatted again.
+//! earlier chip had verbatim is not parsed or formatted again, and a
+//! peripheral whose register block an earlier chip had is not even
+//! rendered (`reuse`).
 
 mod cache;
 mod enums;

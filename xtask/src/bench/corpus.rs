@@ -38,7 +38,8 @@ pub struct Section {
 
 pub const TIMED: &str = "wall time of generating and writing PAC + HAL + coverage record for \
      every SVD of the corpus, with one module cache per pass (a PAC module another chip of the pass \
-     already had verbatim is not parsed or formatted again); each SVD's output is deleted right after it is written (inside the \
+     already had verbatim is not parsed or formatted again, and most are not rendered by svd2rust \
+     either: see pac::reuse); each SVD's output is deleted right after it is written (inside the \
      timed wall, a few ms each) because the disk here cannot hold the whole corpus's output";
 
 fn one(out_root: &Path, vendor: &str, svd: &Path, cache: &hal_gen::pac::ModuleCache) -> bool {
