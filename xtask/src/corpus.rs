@@ -326,10 +326,9 @@ fn same_as_uncached(
     plain: &hal_gen::writer::FileTree,
 ) -> Result<(), hal_gen::Error> {
     let differs = plain
-        .iter()
-        .find(|(path, text)| cached.get(*path) != Some(*text))
-        .map(|(path, _)| path.clone())
-        .or_else(|| cached.keys().find(|p| !plain.contains_key(*p)).cloned());
+        .keys()
+        .chain(cached.keys())
+        .find(|path| cached.get(*path) != plain.get(*path));
     match differs {
         None => Ok(()),
         Some(path) => Err(hal_gen::Error::Pac {

@@ -19,7 +19,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::model::Chip;
 use proc_macro2::{Delimiter, Punct, Spacing, TokenStream, TokenTree};
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use svd_rs::Device;
@@ -172,22 +172,22 @@ impl SubStages {
         let split_started = Instant::now();
         let (root, bodies) = split_tokens(tokens);
         self.format += split_started.elapsed();
-        let mut once: HashMap<&str, bool> = HashMap::new();
-        for (name, _) in &bodies {
-            once.entry(name).and_modify(|o| *o = false).or_insert(true);
-        }
+        // A module name svd2rust emits twice cannot be matched to one
+        // peripheral: such modules are neither served nor stored by it.
+        let mut seen = HashSet::new();
+        let repeated: HashSet<String> = bodies
+            .iter()
+            .filter(|(name, _)| !seen.insert(name.as_str()))
+            .map(|(name, _)| name.clone())
+            .collect();
         if plan
             .hits
             .keys()
-            .any(|m| once.get(m.as_str()) != Some(&true))
+            .any(|m| !seen.contains(m.as_str()) || repeated.contains(m))
         {
             return Ok(None);
         }
-        let once: HashSet<String> = once
-            .into_iter()
-            .filter(|(_, o)| *o)
-            .map(|(m, _)| m.to_string())
-            .collect();
+        drop(seen);
 
         let mut file = self.parse(root)?;
         ungate_interrupts(&mut file.items);
@@ -211,7 +211,7 @@ impl SubStages {
                         Some(text) => text,
                         None => cache.insert(key, self.module(&name, body)?),
                     };
-                    if let (Some(key), true) = (plan.misses.get(&name), once.contains(&name)) {
+                    if let (Some(key), false) = (plan.misses.get(&name), repeated.contains(&name)) {
                         cache.alias(*key, text.clone());
                     }
                     text
