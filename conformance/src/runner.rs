@@ -1,3 +1,4 @@
+use crate::fault::Fault;
 use crate::protocol::{PREFIX, VERSION};
 use crate::Msg;
 use core::fmt;
@@ -18,6 +19,8 @@ pub struct TestInfo {
     pub capability: &'static str,
     /// The trait it exercises, as `module::Trait`.
     pub trait_path: &'static str,
+    /// Its twin: the fault it must fail under (see [`crate::fault`]).
+    pub fault: Fault,
 }
 
 #[derive(Debug)]

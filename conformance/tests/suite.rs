@@ -7,10 +7,10 @@ use embedded_hal::digital::{ErrorType, InputPin, OutputPin, StatefulOutputPin};
 use embedded_hal::i2c::{self, I2c, Operation};
 use embedded_hal::pwm::SetDutyCycle;
 use embedded_hal::spi::SpiBus;
-use hal_gen_conformance::fault::*;
+use hal_gen_conformance::fault::{Fault, Faulty};
 use hal_gen_conformance::protocol::{SERIAL_INJECT, SERIAL_PATTERN_IO, SERIAL_PATTERN_NB};
 use hal_gen_conformance::tests::{delay, gpio, i2c as i2c_tests, pwm, serial, spi};
-use hal_gen_conformance::{Outcome, Runner, Sink};
+use hal_gen_conformance::{Outcome, Runner, Sink, TestInfo};
 use std::cell::Cell;
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -21,6 +21,13 @@ fn pass(o: Outcome) {
 }
 fn fails(o: Outcome) {
     assert!(!o.is_pass(), "a broken driver passed");
+}
+
+/// `driver` broken the way `test`'s twin fault says.
+fn twin<D>(driver: D, test: &TestInfo) -> Faulty<D> {
+    let mut f = Faulty::new(driver);
+    f.arm(test.fault);
+    f
 }
 
 /// A pin whose input sees its output.
@@ -60,8 +67,14 @@ impl InputPin for Pin {
 fn gpio() {
     pass(gpio::output_stateful(&mut Pin::default()));
     pass(gpio::input_readback(&mut Pin::default()));
-    fails(gpio::output_stateful(&mut InvertedPin(Pin::default())));
-    fails(gpio::input_readback(&mut InvertedPin(Pin::default())));
+    fails(gpio::output_stateful(&mut twin(
+        Pin::default(),
+        &gpio::OUTPUT_STATEFUL,
+    )));
+    fails(gpio::input_readback(&mut twin(
+        Pin::default(),
+        &gpio::INPUT_READBACK,
+    )));
 }
 
 /// Virtual time: the delay advances it, the stopwatch reads it.
@@ -103,15 +116,16 @@ fn delay() {
     for test in [delay::ns::<Delay>, delay::us::<Delay>, delay::ms::<Delay>] {
         pass(test(&mut Delay(clock.clone()), &mut clock.clone()));
     }
-    for test in [
-        delay::ns::<HalfDelay<Delay>>,
-        delay::us::<HalfDelay<Delay>>,
-        delay::ms::<HalfDelay<Delay>>,
+    for (info, test) in [
+        (
+            delay::NS,
+            delay::ns::<Faulty<Delay>> as fn(&mut _, &mut dyn delay::Stopwatch) -> _,
+        ),
+        (delay::US, delay::us::<Faulty<Delay>>),
+        (delay::MS, delay::ms::<Faulty<Delay>>),
     ] {
-        fails(test(
-            &mut HalfDelay(Delay(clock.clone())),
-            &mut clock.clone(),
-        ));
+        let mut watch = clock.clone();
+        fails(test(&mut twin(Delay(clock.clone()), &info), &mut watch));
     }
     fails(delay::ms(&mut SlowDelay(clock.clone()), &mut clock.clone()));
 }
@@ -193,37 +207,62 @@ fn serial() {
         .sent
         .starts_with(&[SERIAL_PATTERN_IO, SERIAL_PATTERN_NB].concat()));
 
+    // Each test under its own twin. The write tests fail on the host's side:
+    // the host would not see the pattern.
     let mut uart = Uart::default();
+    pass(serial::write_io(&mut twin(&mut uart, &serial::WRITE_IO)));
+    pass(serial::write_nb(&mut twin(&mut uart, &serial::WRITE_NB)));
+    assert!(uart.sent.is_empty(), "the host would see the writes");
+    fails(serial::write_ready(&mut twin(
+        &mut uart,
+        &serial::WRITE_READY,
+    )));
+    fails(serial::read_ready_idle(&mut twin(
+        &mut uart,
+        &serial::READ_READY_IDLE,
+    )));
     serial::prompt(&mut uart);
-    let mut broken = FlippedSerial(&mut uart);
-    fails(serial::read_io(&mut broken));
-    fails(serial::read_nb(&mut broken));
-    let mut uart = Uart::default();
-    serial::write_io(&mut FlippedSerial(&mut uart));
-    assert!(
-        !uart.sent.starts_with(SERIAL_PATTERN_IO),
-        "the host would see the fault"
-    );
+    fails(serial::read_ready(&mut twin(
+        &mut uart,
+        &serial::READ_READY,
+    )));
+    fails(serial::read_io(&mut twin(&mut uart, &serial::READ_IO)));
+    fails(serial::read_nb(&mut twin(&mut uart, &serial::READ_NB)));
 }
 
-/// A SPI bus in loopback.
-struct Loopback;
+/// A SPI bus in loopback, or (loopback off) an idle bus that reads 0xff.
+struct Loopback(Rc<Cell<bool>>);
+impl Loopback {
+    fn new() -> Self {
+        Self(Rc::new(Cell::new(true)))
+    }
+    fn clock(&self, out: u8) -> u8 {
+        if self.0.get() {
+            out
+        } else {
+            0xff
+        }
+    }
+}
 impl embedded_hal::spi::ErrorType for Loopback {
     type Error = Infallible;
 }
 impl SpiBus<u8> for Loopback {
     fn read(&mut self, words: &mut [u8]) -> Result<(), Infallible> {
-        words.fill(0);
+        words.fill(self.clock(0));
         Ok(())
     }
     fn write(&mut self, _: &[u8]) -> Result<(), Infallible> {
         Ok(())
     }
     fn transfer(&mut self, read: &mut [u8], write: &[u8]) -> Result<(), Infallible> {
-        read.copy_from_slice(&write[..read.len()]);
+        for (r, &w) in read.iter_mut().zip(write) {
+            *r = self.clock(w);
+        }
         Ok(())
     }
-    fn transfer_in_place(&mut self, _: &mut [u8]) -> Result<(), Infallible> {
+    fn transfer_in_place(&mut self, words: &mut [u8]) -> Result<(), Infallible> {
+        words.iter_mut().for_each(|w| *w = self.clock(*w));
         Ok(())
     }
     fn flush(&mut self) -> Result<(), Infallible> {
@@ -278,14 +317,23 @@ impl SpiBus<u8> for Flash {
 
 #[test]
 fn spi() {
-    pass(spi::loopback_transfer(&mut Loopback));
-    pass(spi::loopback_transfer_in_place(&mut Loopback));
-    pass(spi::loopback_write(&mut Loopback));
-    pass(spi::loopback_read(&mut Loopback));
-    pass(spi::flush(&mut Loopback));
-    fails(spi::loopback_transfer(&mut FlippedSpi(Loopback)));
-    fails(spi::loopback_transfer_in_place(&mut FlippedSpi(Loopback)));
-    fails(spi::loopback_write(&mut FlippedSpi(Loopback)));
+    let bus = Loopback::new();
+    let switch = bus.0.clone();
+    let mut loopback = |on: bool| switch.set(on);
+    let mut bus = bus;
+    pass(spi::loopback_transfer(&mut bus));
+    pass(spi::loopback_transfer_in_place(&mut bus, &mut loopback));
+    pass(spi::loopback_write(&mut bus));
+    pass(spi::loopback_read(&mut bus));
+    pass(spi::loopback_flush(&mut bus));
+    fails(spi::loopback_transfer(&mut twin(&mut bus, &spi::TRANSFER)));
+    fails(spi::loopback_transfer_in_place(
+        &mut twin(&mut bus, &spi::TRANSFER_IN_PLACE),
+        &mut loopback,
+    ));
+    fails(spi::loopback_write(&mut twin(&mut bus, &spi::WRITE)));
+    fails(spi::loopback_read(&mut twin(&mut bus, &spi::READ)));
+    fails(spi::loopback_flush(&mut twin(&mut bus, &spi::FLUSH)));
 
     let j = spi::Jedec {
         command: 0x9f,
@@ -293,11 +341,27 @@ fn spi() {
         response_len: 6,
     };
     let mut flash = Flash::default();
-    pass(spi::jedec_write_read(&mut flash, &j));
+    pass(spi::jedec_write(&mut flash, &j));
     pass(spi::jedec_transfer(&mut flash, &j));
     pass(spi::jedec_transfer_in_place(&mut flash, &j));
-    fails(spi::jedec_write_read(&mut FlippedSpi(Flash::default()), &j));
-    fails(spi::jedec_transfer(&mut FlippedSpi(Flash::default()), &j));
+    pass(spi::jedec_read(&mut flash, &j));
+    pass(spi::jedec_flush(&mut flash, &j));
+    let mut flash = Flash::default();
+    fails(spi::jedec_write(&mut twin(&mut flash, &spi::WRITE), &j));
+    let mut flash = Flash::default();
+    fails(spi::jedec_transfer(
+        &mut twin(&mut flash, &spi::TRANSFER),
+        &j,
+    ));
+    let mut flash = Flash::default();
+    fails(spi::jedec_transfer_in_place(
+        &mut twin(&mut flash, &spi::TRANSFER_IN_PLACE),
+        &j,
+    ));
+    let mut flash = Flash::default();
+    fails(spi::jedec_read(&mut twin(&mut flash, &spi::READ), &j));
+    let mut flash = Flash::default();
+    fails(spi::jedec_flush(&mut twin(&mut flash, &spi::FLUSH), &j));
 }
 
 /// A TMP105 at 0x48 (pointer register, T_LOW 0x4B00, T_HIGH writable).
@@ -363,44 +427,113 @@ fn i2c() {
     pass(i2c_tests::transaction(&mut Tmp105::default(), &dev));
     pass(i2c_tests::nack_absent(&mut Tmp105::default(), 0x49));
     pass(i2c_tests::recovers(&mut Tmp105::default(), &dev, 0x49));
+    let mut dev_bus = Tmp105::default();
     fails(i2c_tests::write_read(
-        &mut ShiftedI2c(Tmp105::default()),
+        &mut twin(&mut dev_bus, &i2c_tests::WRITE_READ),
         &dev,
     ));
+    fails(i2c_tests::write_then_read(
+        &mut twin(&mut dev_bus, &i2c_tests::WRITE_THEN_READ),
+        &dev,
+    ));
+    fails(i2c_tests::transaction(
+        &mut twin(&mut dev_bus, &i2c_tests::TRANSACTION),
+        &dev,
+    ));
+    fails(i2c_tests::nack_absent(
+        &mut twin(&mut dev_bus, &i2c_tests::NACK_ADDRESS),
+        0x49,
+    ));
     fails(i2c_tests::recovers(
-        &mut ShiftedI2c(Tmp105::default()),
+        &mut twin(&mut dev_bus, &i2c_tests::RECOVERS),
         &dev,
         0x49,
     ));
 }
 
-/// A PWM channel whose compare register is readable.
-struct Channel(Rc<Cell<u32>>);
+/// A PWM channel whose compare register is readable: `period` ticks,
+/// compare scaled as a correct driver scales it.
+struct Channel {
+    compare: Rc<Cell<u32>>,
+    period: u32,
+}
 impl embedded_hal::pwm::ErrorType for Channel {
     type Error = Infallible;
 }
 impl SetDutyCycle for Channel {
     fn max_duty_cycle(&self) -> u16 {
-        1000
+        self.period.min(u32::from(u16::MAX)) as u16
     }
     fn set_duty_cycle(&mut self, duty: u16) -> Result<(), Infallible> {
-        self.0.set(u32::from(duty));
+        let max = u64::from(self.max_duty_cycle());
+        self.compare
+            .set((u64::from(duty) * u64::from(self.period) / max) as u32);
+        Ok(())
+    }
+}
+
+/// The scaling the generated HAL once had: `duty * (period / max)`, which
+/// reaches only 65% of a 100,000-tick period.
+struct TruncatingChannel(Channel);
+impl embedded_hal::pwm::ErrorType for TruncatingChannel {
+    type Error = Infallible;
+}
+impl SetDutyCycle for TruncatingChannel {
+    fn max_duty_cycle(&self) -> u16 {
+        self.0.max_duty_cycle()
+    }
+    fn set_duty_cycle(&mut self, duty: u16) -> Result<(), Infallible> {
+        let max = u32::from(self.max_duty_cycle());
+        self.0
+            .compare
+            .set(u32::from(duty) * (self.0.period / max).max(1));
         Ok(())
     }
 }
 
 #[test]
 fn pwm() {
-    let reg = Rc::new(Cell::new(0));
-    let r = reg.clone();
-    pass(pwm::duty_readback(&mut Channel(reg.clone()), &mut || {
-        r.get()
-    }));
-    let r = reg.clone();
-    fails(pwm::duty_readback(
-        &mut StuckPwm(Channel(reg.clone())),
-        &mut || r.get(),
-    ));
+    for period in [1000, 100_000] {
+        let reg = Rc::new(Cell::new(0));
+        let channel = || Channel {
+            compare: reg.clone(),
+            period,
+        };
+        let r = reg.clone();
+        pass(pwm::duty_readback(
+            &mut channel(),
+            &mut || r.get(),
+            Some(period),
+        ));
+        let r = reg.clone();
+        fails(pwm::duty_readback(
+            &mut twin(channel(), &pwm::DUTY_READBACK),
+            &mut || r.get(),
+            Some(period),
+        ));
+        if period > 65_535 {
+            let r = reg.clone();
+            fails(pwm::duty_readback(
+                &mut TruncatingChannel(channel()),
+                &mut || r.get(),
+                Some(period),
+            ));
+        }
+    }
+}
+
+/// Every test names a twin fault, and the suite's list finds each by name.
+#[test]
+fn every_test_has_a_twin_fault() {
+    for family in hal_gen_conformance::tests::FAMILIES {
+        for t in *family {
+            assert_ne!(t.fault, Fault::None, "{} has no twin fault", t.name);
+            assert_eq!(
+                hal_gen_conformance::tests::find(t.name).map(|f| f.name),
+                Some(t.name)
+            );
+        }
+    }
 }
 
 struct Lines(Vec<String>);

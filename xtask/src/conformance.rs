@@ -1,8 +1,9 @@
 //! `cargo xtask conformance`: the conformance suite on every board in
 //! `conformance/boards/`, under QEMU, then once more with fault injection,
-//! where every trait family that passed must fail. Writes one results JSON
-//! per board and backend to docs/conformance/ (the matrix reads them) and a
-//! summary table, with the runner's own timings.
+//! where every test that passed must fail under its own twin fault. Writes
+//! one results JSON per board and backend to docs/conformance/ (the matrix
+//! reads them), the fault run's beside it (`<board>-qemu-fault.json`), and
+//! a summary with every test's twin verdict and the runner's timings.
 
 use crate::util;
 use anyhow::{bail, Context, Result};
@@ -107,19 +108,22 @@ pub fn run(args: Args) -> Result<()> {
                 &hal_gen::Config::default(),
                 &options(&name, Backend::Qemu, true, args.timeout),
             )?;
-            match conf::fault_caught(&r) {
-                Ok(()) => eprintln!(
-                    "  every tested trait family failed, as it must ({} failures)",
-                    r.count(Status::Fail)
-                ),
-                Err(missed) => {
-                    eprintln!("  NOT caught: {}", missed.join(", "));
-                    failures.push(format!(
-                        "{name}: faults not caught in {}",
-                        missed.join(", ")
-                    ));
+            let missed = conf::fault_missed(&run.results, &r);
+            if missed.is_empty() {
+                eprintln!(
+                    "  every passing test failed under its twin fault ({} tests)",
+                    conf::fault_verdicts(&run.results, &r).len()
+                );
+            } else {
+                for m in &missed {
+                    eprintln!("  NOT caught: {m}");
                 }
+                failures.push(format!(
+                    "{name}: {} test(s) survived their fault",
+                    missed.len()
+                ));
             }
+            write_json(&out.join(format!("{name}-qemu-fault.json")), &r)?;
             run.fault = Some(r);
         }
     }
@@ -157,9 +161,10 @@ fn summary(runs: &[BoardRun], normal: Duration, total: Duration) -> String {
     let mut s = String::from(
         "# Conformance results\n\nWritten by `cargo xtask conformance`: the generic tests of \
          `conformance/` against each generated HAL under QEMU (`-icount shift=4`), then again \
-         with every driver wrapped in a deliberate fault (`conformance::fault`), where each trait \
-         family that passed must fail. Per-run JSON (schema below) sits beside this file.\n\n\
-         | machine | chip | passed | failed | skipped | gpio | serial | spi | i2c | delay | pwm | fault run: failed | build s | run s |\n\
+         with each test under its own twin fault (`conformance::fault`), where every test that \
+         passed must fail. Per-run JSON (schema below) sits beside this file; the fault run's is \
+         `<board>-qemu-fault.json`.\n\n\
+         | machine | chip | passed | failed | skipped | gpio | serial | spi | i2c | delay | pwm | caught by twin fault | build s | run s |\n\
          |---|---|---:|---:|---:|---|---|---|---|---|---|---:|---:|---:|\n",
     );
     for run in runs {
@@ -185,9 +190,10 @@ fn summary(runs: &[BoardRun], normal: Duration, total: Duration) -> String {
             cell("i2c"),
             cell("delay"),
             cell("pwm"),
-            run.fault
-                .as_ref()
-                .map_or("-".into(), |f| f.count(Status::Fail).to_string()),
+            run.fault.as_ref().map_or("not run".into(), |f| {
+                let v = conf::fault_verdicts(r, f);
+                format!("{} of {}", v.iter().filter(|v| v.caught).count(), v.len())
+            }),
             r.build_s,
             r.duration_s
         );
@@ -202,6 +208,31 @@ fn summary(runs: &[BoardRun], normal: Duration, total: Duration) -> String {
         normal.as_secs_f64(),
         total.as_secs_f64()
     );
+    s.push_str(
+        "Each passing test and the twin fault that failed it (the fault run's message):\n\n\
+         | machine | test | instance | twin fault | under the fault |\n|---|---|---|---|---|\n",
+    );
+    for run in runs {
+        if let Some(f) = &run.fault {
+            for v in conf::fault_verdicts(&run.results, f) {
+                let _ = writeln!(
+                    s,
+                    "| {} | `{}` | {} | `{}` | {}{} |",
+                    run.board.machine,
+                    v.test,
+                    v.instance,
+                    v.fault,
+                    if v.caught {
+                        "failed: "
+                    } else {
+                        "**NOT CAUGHT**: "
+                    },
+                    v.detail.replace('|', "\\|")
+                );
+            }
+        }
+    }
+    s.push('\n');
     s.push_str("Skips, with the reasons the board files give:\n\n");
     for run in runs {
         for (cap, reason) in &run.board.skip {
@@ -227,10 +258,10 @@ One file per board and backend: `<board>-<backend>.json`.
 | `svd`, `board`, `machine` | the SVD (`corpus:` = cmsis-svd 0.4), the board file, the QEMU machine / Renode platform / probe-rs chip |
 | `backend` | `qemu`, `renode` or `probe-rs` |
 | `status` | `ran` or `not-run`; `not_run_reason` says why (`renode not found, not run`, `no probe, not run`) |
-| `fault_injection` | true for a fault-injection run (every family must fail) |
+| `fault_injection` | true for a fault-injection run (`<board>-qemu-fault.json`): each test ran under its own twin fault |
 | `started_at`, `duration_s`, `build_s` | UTC start; emulator wall time; harness build time |
 | `tools` | hal-gen, rustc and emulator versions |
-| `tests[]` | `name`, `trait`, `capability` (gpio, serial, spi, i2c, delay, pwm), `instance`, `status` (`pass`, `fail`, `skip`), `detail` (failure message or skip reason), `duration_ms` (host time since the previous result) |
+| `tests[]` | `name`, `trait`, `capability` (gpio, serial, spi, i2c, delay, pwm), `instance`, `status` (`pass`, `fail`, `skip`), `detail` (failure message or skip reason), `duration_ms` (host time since the previous result), and in a fault run `fault` (the twin fault the test ran under) |
 
 A run that never prints its `end` line (hang, fault, reset loop) gets a failing
 `harness_completed` test with the reason, and the wall-clock timeout ends it.

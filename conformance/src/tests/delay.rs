@@ -4,6 +4,7 @@
 //! Tolerance: never shorter than asked (the trait's contract), and at most
 //! [`SLOW_PERCENT`]% plus [`SLACK_NS`] longer (call and setup overhead).
 
+use crate::fault::Fault;
 use crate::{fail, Outcome, TestInfo};
 use embedded_hal::delay::DelayNs;
 
@@ -34,16 +35,19 @@ pub const NS: TestInfo = TestInfo {
     name: "delay_ns",
     capability: "delay",
     trait_path: "delay::DelayNs",
+    fault: Fault::DelayHalved,
 };
 pub const US: TestInfo = TestInfo {
     name: "delay_us",
     capability: "delay",
     trait_path: "delay::DelayNs",
+    fault: Fault::DelayHalved,
 };
 pub const MS: TestInfo = TestInfo {
     name: "delay_ms",
     capability: "delay",
     trait_path: "delay::DelayNs",
+    fault: Fault::DelayHalved,
 };
 
 /// The tests, in the order a harness runs them.

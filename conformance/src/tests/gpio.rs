@@ -1,5 +1,6 @@
 //! Digital pins: what is set reads back.
 
+use crate::fault::Fault;
 use crate::{fail, Outcome, TestInfo};
 use embedded_hal::digital::{InputPin, OutputPin, PinState, StatefulOutputPin};
 
@@ -7,6 +8,7 @@ pub const OUTPUT_STATEFUL: TestInfo = TestInfo {
     name: "gpio_output_stateful",
     capability: "gpio",
     trait_path: "digital::StatefulOutputPin",
+    fault: Fault::PinWritesIgnored,
 };
 
 /// The tests, in the order a harness runs them.
@@ -44,6 +46,7 @@ pub const INPUT_READBACK: TestInfo = TestInfo {
     name: "gpio_input_readback",
     capability: "gpio",
     trait_path: "digital::InputPin",
+    fault: Fault::PinInputStuckLow,
 };
 
 /// The pin's input reads the level its own output drives, on backends

@@ -2,6 +2,7 @@
 //! known; an absent address gives `NoAcknowledge`; a failed transaction
 //! does not wedge the bus.
 
+use crate::fault::Fault;
 use crate::{fail, Outcome, TestInfo};
 use embedded_hal::i2c::{Error as _, ErrorKind, I2c, Operation};
 
@@ -21,26 +22,31 @@ pub const WRITE_READ: TestInfo = TestInfo {
     name: "i2c_write_read",
     capability: "i2c",
     trait_path: "i2c::I2c::write_read",
+    fault: Fault::I2cAddressShifted,
 };
 pub const WRITE_THEN_READ: TestInfo = TestInfo {
     name: "i2c_write_then_read",
     capability: "i2c",
     trait_path: "i2c::I2c::write",
+    fault: Fault::I2cWritesDropped,
 };
 pub const TRANSACTION: TestInfo = TestInfo {
     name: "i2c_transaction",
     capability: "i2c",
     trait_path: "i2c::I2c::transaction",
+    fault: Fault::I2cReadsZeros,
 };
 pub const NACK_ADDRESS: TestInfo = TestInfo {
     name: "i2c_nack_absent_address",
     capability: "i2c",
     trait_path: "i2c::ErrorKind::NoAcknowledge",
+    fault: Fault::I2cNackIgnored,
 };
 pub const RECOVERS: TestInfo = TestInfo {
     name: "i2c_bus_recovers_after_nack",
     capability: "i2c",
     trait_path: "i2c::I2c",
+    fault: Fault::I2cAddressShifted,
 };
 
 /// The tests, in the order a harness runs them.

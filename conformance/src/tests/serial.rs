@@ -3,6 +3,7 @@
 //! [`protocol`](crate::protocol)); run these in the order below.
 
 use super::poll;
+use crate::fault::Fault;
 use crate::protocol::{SERIAL_INJECT, SERIAL_PATTERN_IO, SERIAL_PATTERN_NB, SERIAL_PROMPT};
 use crate::{fail, Outcome, TestInfo};
 use embedded_io::{Read, ReadReady, Write, WriteReady};
@@ -15,43 +16,54 @@ pub const WRITE_IO: TestInfo = TestInfo {
     name: "serial_write_io",
     capability: "serial",
     trait_path: "embedded_io::Write",
+    fault: Fault::SerialWritesDropped,
 };
 /// Evaluated by the host: it saw every byte written, in order.
 pub const HOST_SAW_WRITES: TestInfo = TestInfo {
     name: "serial_host_saw_writes",
     capability: "serial",
     trait_path: "embedded_io::Write",
+    fault: Fault::SerialWritesDropped,
 };
 pub const WRITE_NB: TestInfo = TestInfo {
     name: "serial_write_nb",
     capability: "serial",
     trait_path: "embedded_hal_nb::serial::Write",
+    fault: Fault::SerialWritesDropped,
 };
 pub const WRITE_READY: TestInfo = TestInfo {
     name: "serial_write_ready",
     capability: "serial",
     trait_path: "embedded_io::WriteReady",
+    fault: Fault::SerialNeverWriteReady,
 };
 pub const READ_READY_IDLE: TestInfo = TestInfo {
     name: "serial_read_ready_idle",
     capability: "serial",
     trait_path: "embedded_io::ReadReady",
+    fault: Fault::SerialAlwaysReadReady,
 };
 pub const READ_READY: TestInfo = TestInfo {
     name: "serial_read_ready",
     capability: "serial",
     trait_path: "embedded_io::ReadReady",
+    fault: Fault::SerialNeverReadReady,
 };
 pub const READ_IO: TestInfo = TestInfo {
     name: "serial_read_io",
     capability: "serial",
     trait_path: "embedded_io::Read",
+    fault: Fault::SerialReadsNothing,
 };
 pub const READ_NB: TestInfo = TestInfo {
     name: "serial_read_nb",
     capability: "serial",
     trait_path: "embedded_hal_nb::serial::Read",
+    fault: Fault::SerialReadsNothing,
 };
+
+/// Tests the host evaluates from what it saw on the wire.
+pub const HOST: &[TestInfo] = &[HOST_SAW_WRITES];
 
 /// The firmware's tests, in the order a harness runs them.
 pub const ALL: &[TestInfo] = &[
@@ -64,7 +76,8 @@ pub const ALL: &[TestInfo] = &[
     READ_NB,
 ];
 
-/// `write_all` of [`SERIAL_PATTERN_IO`], then `flush`.
+/// `write_all` of [`SERIAL_PATTERN_IO`], then `flush`. The host completes
+/// the verdict: the test fails there unless the pattern arrived intact.
 pub fn write_io<U: Write>(uart: &mut U) -> Outcome {
     if uart.write_all(SERIAL_PATTERN_IO).is_err() {
         return fail!("write_all returned an error");
@@ -76,7 +89,8 @@ pub fn write_io<U: Write>(uart: &mut U) -> Outcome {
 }
 
 /// [`SERIAL_PATTERN_NB`] a word at a time through embedded-hal-nb, with a
-/// bounded retry on `WouldBlock`, then `flush`.
+/// bounded retry on `WouldBlock`, then `flush`. As for [`write_io`], the
+/// host fails it unless the pattern arrived intact.
 pub fn write_nb<U: embedded_hal_nb::serial::Write<u8>>(uart: &mut U) -> Outcome {
     for &byte in SERIAL_PATTERN_NB {
         let mut sent = false;
@@ -108,6 +122,10 @@ pub fn write_nb<U: embedded_hal_nb::serial::Write<u8>>(uart: &mut U) -> Outcome 
 }
 
 /// After a flush the transmitter can take a byte at once.
+///
+/// Emulators never make a transmitter busy, so a `write_ready` that always
+/// says yes cannot be told from a correct one there; its twin is the
+/// opposite bug (never ready, or the flag's polarity inverted).
 pub fn write_ready<U: Write + WriteReady>(uart: &mut U) -> Outcome {
     if uart.flush().is_err() {
         return fail!("flush returned an error");

@@ -1,6 +1,7 @@
 //! SpiBus<u8>: either a bus in loopback (what is sent comes back), or a
 //! bus with a SPI NOR flash that answers the JEDEC ID command.
 
+use crate::fault::Fault;
 use crate::{fail, Outcome, TestInfo};
 use embedded_hal::spi::SpiBus;
 
@@ -8,26 +9,31 @@ pub const TRANSFER: TestInfo = TestInfo {
     name: "spi_transfer",
     capability: "spi",
     trait_path: "spi::SpiBus::transfer",
+    fault: Fault::SpiReadIgnored,
 };
 pub const TRANSFER_IN_PLACE: TestInfo = TestInfo {
     name: "spi_transfer_in_place",
     capability: "spi",
     trait_path: "spi::SpiBus::transfer_in_place",
+    fault: Fault::SpiReadIgnored,
 };
 pub const WRITE: TestInfo = TestInfo {
     name: "spi_write",
     capability: "spi",
     trait_path: "spi::SpiBus::write",
+    fault: Fault::SpiLeavesStale,
 };
 pub const READ: TestInfo = TestInfo {
     name: "spi_read",
     capability: "spi",
     trait_path: "spi::SpiBus::read",
+    fault: Fault::SpiReadIgnored,
 };
 pub const FLUSH: TestInfo = TestInfo {
     name: "spi_flush",
     capability: "spi",
     trait_path: "spi::SpiBus::flush",
+    fault: Fault::SpiLeavesStale,
 };
 
 /// The tests, in the order a harness runs them.
@@ -47,11 +53,27 @@ pub fn loopback_transfer<S: SpiBus<u8>>(spi: &mut S) -> Outcome {
     )
 }
 
-/// Loopback: `transfer_in_place` leaves the buffer as it was.
-pub fn loopback_transfer_in_place<S: SpiBus<u8>>(spi: &mut S) -> Outcome {
-    let mut buf = PATTERN;
-    buf.reverse();
-    let want = buf;
+/// Loopback: `transfer_in_place` gives back what it sent, and with the
+/// loopback off (`loopback(false)`: the bus is idle and does not echo) it
+/// gives back something else. A driver that never stores what it receives
+/// passes the first half only.
+pub fn loopback_transfer_in_place<S: SpiBus<u8>>(
+    spi: &mut S,
+    loopback: &mut dyn FnMut(bool),
+) -> Outcome {
+    let mut want = PATTERN;
+    want.reverse();
+    loopback(false);
+    let mut buf = want;
+    let off = spi.transfer_in_place(&mut buf);
+    loopback(true);
+    if off.is_err() {
+        return fail!("transfer_in_place returned an error (loopback off)");
+    }
+    if buf == want {
+        return fail!("loopback off, the buffer came back unchanged: nothing was received");
+    }
+    let mut buf = want;
     if spi.transfer_in_place(&mut buf).is_err() {
         return fail!("transfer_in_place returned an error");
     }
@@ -78,9 +100,10 @@ pub fn loopback_write<S: SpiBus<u8>>(spi: &mut S) -> Outcome {
 }
 
 /// Loopback: `read` clocks out one fill word for every byte and returns
-/// what came back, which is that same word each time.
+/// what came back, which is that same word each time. The buffer starts
+/// as four different bytes, so a `read` that stores nothing fails.
 pub fn loopback_read<S: SpiBus<u8>>(spi: &mut S) -> Outcome {
-    let mut buf = [0x96u8; 4];
+    let mut buf = [0x96, 0x69, 0x3c, 0xc3];
     if spi.read(&mut buf).is_err() {
         return fail!("read returned an error");
     }
@@ -90,17 +113,22 @@ pub fn loopback_read<S: SpiBus<u8>>(spi: &mut S) -> Outcome {
     )
 }
 
-/// `flush` returns once the bus is idle, and the bus still works after it.
-pub fn flush<S: SpiBus<u8>>(spi: &mut S) -> Outcome {
+/// Loopback: after `write` and `flush` the bus is idle with nothing left
+/// over, so a `transfer` reads exactly its own words.
+pub fn loopback_flush<S: SpiBus<u8>>(spi: &mut S) -> Outcome {
     if spi.write(&[0xa5]).is_err() {
         return fail!("write returned an error");
     }
     if spi.flush().is_err() {
         return fail!("flush returned an error");
     }
+    let mut read = [0u8; 2];
+    if spi.transfer(&mut read, &[0x5a, 0xc3]).is_err() {
+        return fail!("transfer after flush returned an error");
+    }
     Outcome::check(
-        spi.flush().is_ok(),
-        format_args!("a second flush returned an error"),
+        read == [0x5a, 0xc3],
+        format_args!("after flush, transfer read {read:02x?}: words left over"),
     )
 }
 
@@ -114,16 +142,51 @@ pub struct Jedec {
     pub response_len: usize,
 }
 
-/// Flash: `write` the command, then `read` the answer.
-pub fn jedec_write_read<S: SpiBus<u8>>(spi: &mut S, j: &Jedec) -> Outcome {
+/// Flash: `write` the command, then `transfer` zeros for the answer.
+pub fn jedec_write<S: SpiBus<u8>>(spi: &mut S, j: &Jedec) -> Outcome {
+    let n = j.response_len.min(16);
     let mut answer = [0u8; 16];
-    let answer = &mut answer[..j.response_len.min(16)];
-    if spi.write(&[j.command]).is_err() || spi.read(answer).is_err() {
-        return fail!("write or read returned an error");
+    if spi.write(&[j.command]).is_err() || spi.transfer(&mut answer[..n], &[0u8; 16][..n]).is_err()
+    {
+        return fail!("write or transfer returned an error");
     }
     Outcome::check(
         answer[..3] == j.id,
         format_args!("JEDEC ID {:02x?}, want {:02x?}", &answer[..3], j.id),
+    )
+}
+
+/// Flash: the command through `transfer_in_place`, then `read` the answer.
+pub fn jedec_read<S: SpiBus<u8>>(spi: &mut S, j: &Jedec) -> Outcome {
+    let n = j.response_len.min(16);
+    let mut answer = [0u8; 16];
+    if spi.transfer_in_place(&mut [j.command]).is_err() || spi.read(&mut answer[..n]).is_err() {
+        return fail!("transfer_in_place or read returned an error");
+    }
+    Outcome::check(
+        answer[..3] == j.id,
+        format_args!("JEDEC ID {:02x?}, want {:02x?}", &answer[..3], j.id),
+    )
+}
+
+/// Flash: `write` the command and `flush`, then `read`: the flash saw the
+/// whole command and nothing is left in the receiver.
+pub fn jedec_flush<S: SpiBus<u8>>(spi: &mut S, j: &Jedec) -> Outcome {
+    let n = j.response_len.min(16);
+    let mut answer = [0u8; 16];
+    if spi.write(&[j.command]).is_err() || spi.flush().is_err() {
+        return fail!("write or flush returned an error");
+    }
+    if spi.read(&mut answer[..n]).is_err() {
+        return fail!("read after flush returned an error");
+    }
+    Outcome::check(
+        answer[..3] == j.id,
+        format_args!(
+            "after flush, JEDEC ID {:02x?}, want {:02x?}",
+            &answer[..3],
+            j.id
+        ),
     )
 }
 

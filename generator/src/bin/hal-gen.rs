@@ -175,8 +175,8 @@ fn run(cli: &Cli, config: &Config) -> miette::Result<()> {
 
 /// Run the generic embedded-hal conformance tests against the HAL
 /// generated for a board's chip. Exit status: 0 every test passed or was
-/// skipped with a reason, 1 a test failed (or, with --fault, a trait
-/// family was not caught), 2 trouble.
+/// skipped with a reason, 1 a test failed (or, with --fault, a test that
+/// passed did not fail under its own twin fault), 2 trouble.
 #[derive(Parser, Debug)]
 #[command(name = "hal-gen conformance", version)]
 struct ConformanceCli {
@@ -196,7 +196,8 @@ struct ConformanceCli {
     /// Write the results JSON here.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
-    /// Build every driver wrapped in a deliberate fault: the suite must fail.
+    /// Then run again with each test under its own twin fault
+    /// (`conformance::fault`): every test that passed must now fail.
     #[arg(long)]
     fault: bool,
     /// Scratch directory (generated crates, harness).
@@ -233,7 +234,45 @@ fn conformance(cli: &ConformanceCli) -> miette::Result<bool> {
             ""
         }
     );
-    let results = conf::run(&board, &svd, &Config::default(), &opts)?;
+    let normal_opts = conf::Options {
+        fault: false,
+        ..opts.clone()
+    };
+    let results = conf::run(&board, &svd, &Config::default(), &normal_opts)?;
+    print_results(&board.name, &results);
+    if let Some(path) = &cli.json {
+        write_results(path, &results)?;
+    }
+    if !cli.fault {
+        return Ok(results.passed());
+    }
+    eprintln!("{}: each test again, under its own twin fault", board.name);
+    let faulty = conf::run(&board, &svd, &Config::default(), &opts)?;
+    let verdicts = conf::fault_verdicts(&results, &faulty);
+    for v in &verdicts {
+        eprintln!(
+            "  {:<8} {:<30} {:<10} {:<26} {}",
+            if v.caught { "caught" } else { "MISSED" },
+            v.test,
+            v.instance,
+            v.fault,
+            v.detail
+        );
+    }
+    if let Some(path) = &cli.json {
+        write_results(&path.with_extension("fault.json"), &faulty)?;
+    }
+    let missed = verdicts.iter().filter(|v| !v.caught).count();
+    eprintln!(
+        "{}: {} of {} passing tests failed under their twin fault",
+        board.name,
+        verdicts.len() - missed,
+        verdicts.len()
+    );
+    Ok(missed == 0 && !verdicts.is_empty())
+}
+
+fn print_results(board: &str, results: &hal_gen::conformance::Results) {
     for t in &results.tests {
         let detail = if t.detail.is_empty() {
             String::new()
@@ -251,15 +290,14 @@ fn conformance(cli: &ConformanceCli) -> miette::Result<bool> {
     if let Some(reason) = &results.not_run_reason {
         eprintln!("  {reason}");
     }
-    eprintln!("{}: {}", board.name, results.summary());
-    if let Some(path) = &cli.json {
-        let json = serde_json::to_string_pretty(&results).map_err(|e| miette::miette!("{e}"))?;
-        std::fs::write(path, json + "\n")
-            .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))?;
-    }
-    Ok(if cli.fault {
-        conf::fault_caught(&results).is_ok()
-    } else {
-        results.passed()
-    })
+    eprintln!("{board}: {}", results.summary());
+}
+
+fn write_results(
+    path: &std::path::Path,
+    results: &hal_gen::conformance::Results,
+) -> miette::Result<()> {
+    let json = serde_json::to_string_pretty(results).map_err(|e| miette::miette!("{e}"))?;
+    std::fs::write(path, json + "\n")
+        .map_err(|e| miette::miette!("cannot write {}: {e}", path.display()))
 }

@@ -114,9 +114,10 @@ pub struct Pwm {
     pub instance: String,
     pub channel: usize,
     pub period_ticks: u32,
-    /// The role of the family's compare register (`ccr`), read back at
-    /// the address the binding gives.
-    pub compare_role: String,
+    /// The channel's compare register, read back after each duty. Taken
+    /// from the chip's reference manual, never from the HAL's binding, so
+    /// a driver bound to the wrong register fails.
+    pub compare_address: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -104,10 +104,8 @@ pub struct PwmContext {
     pub driver: DriverRef,
     pub channel: usize,
     pub period_ticks: u32,
+    /// From the board file (the reference manual), not the HAL's binding.
     pub compare_addr: String,
-    pub compare_rty: &'static str,
-    pub compare_mask: String,
-    pub compare_svd_name: String,
 }
 
 fn bytes(b: &[u8]) -> String {
@@ -232,29 +230,11 @@ pub fn context(
                     kind: "pwm",
                 });
             }
-            let role = d
-                .units
-                .get(b.channel)
-                .and_then(|u| u.r.get(&b.compare_role))
-                .ok_or_else(|| ConformanceError::Board {
-                    path: format!("{}.toml", board.name).into(),
-                    message: format!(
-                        "pwm: {} has no role `{}` on channel {}",
-                        b.instance, b.compare_role, b.channel
-                    ),
-                })?;
             Some(PwmContext {
                 driver: driver_ref(&d, 0),
                 channel: b.channel,
                 period_ticks: b.period_ticks,
-                compare_addr: role.addr.clone(),
-                compare_rty: role.rty,
-                compare_mask: if role.is_field {
-                    role.max.clone()
-                } else {
-                    "0xffff_ffff".into()
-                },
-                compare_svd_name: role.svd_name.clone(),
+                compare_addr: format!("{:#010x}", b.compare_address),
             })
         }
     };

@@ -300,7 +300,20 @@ fn run_qemu(p: &Prepared, opts: &Options) -> Result<Results, ConformanceError> {
             status,
             detail,
             duration_ms: 0.0,
+            fault: None,
         });
+        // The firmware's write tests pass only if their bytes arrived.
+        for (name, verdict) in qemu::check_uart_patterns(&run.uart) {
+            if let (Some(t), Err(why)) = (
+                r.tests
+                    .iter_mut()
+                    .find(|t| t.name == name && t.status == Status::Pass),
+                verdict,
+            ) {
+                t.status = Status::Fail;
+                t.detail = why;
+            }
+        }
     }
     if !run.ended() {
         let why = run
@@ -332,7 +345,13 @@ fn run_qemu(p: &Prepared, opts: &Options) -> Result<Results, ConformanceError> {
             status: Status::Fail,
             detail: why,
             duration_ms: 0.0,
+            fault: None,
         });
+    }
+    if opts.fault {
+        for t in &mut r.tests {
+            t.fault = hal_gen_conformance::tests::find(&t.name).map(|i| i.fault.name().into());
+        }
     }
     Ok(r)
 }
@@ -356,6 +375,7 @@ pub fn tests_from_events(events: &[(Duration, Event)]) -> Vec<TestResult> {
                     status: t.status,
                     detail: t.detail.clone(),
                     duration_ms: (since.as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+                    fault: None,
                 });
             }
             _ => {}
@@ -364,22 +384,71 @@ pub fn tests_from_events(events: &[(Duration, Event)]) -> Vec<TestResult> {
     out
 }
 
-/// With fault injection, every capability that has a test that ran must
-/// have a failing test: the suite noticed each broken driver. The error
-/// lists the capabilities whose tests all still passed.
-pub fn fault_caught(r: &Results) -> Result<(), Vec<String>> {
-    if r.status != "ran" {
-        return Err(vec![format!("not run: {:?}", r.not_run_reason)]);
-    }
-    let missed: Vec<String> = r
-        .by_capability()
+/// One test of the normal run, judged in the fault run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultVerdict {
+    pub test: String,
+    pub instance: String,
+    /// The twin fault it ran under.
+    pub fault: String,
+    /// Failed under its fault, as it must.
+    pub caught: bool,
+    /// What happened: the failure message, or why it does not count.
+    pub detail: String,
+}
+
+/// Every test that passed in `normal` must fail in `fault`, the run with
+/// each test under its own twin fault. A test that passes there checks
+/// nothing; one that did not run there (an early abort, a missing line)
+/// proves nothing, so both count as not caught.
+pub fn fault_verdicts(normal: &Results, fault: &Results) -> Vec<FaultVerdict> {
+    normal
+        .tests
+        .iter()
+        .filter(|t| t.status == Status::Pass)
+        .map(|t| {
+            let twin = fault
+                .tests
+                .iter()
+                .find(|f| f.name == t.name && f.instance == t.instance);
+            let fault_name = twin
+                .and_then(|f| f.fault.clone())
+                .or_else(|| {
+                    hal_gen_conformance::tests::find(&t.name).map(|i| i.fault.name().into())
+                })
+                .unwrap_or_else(|| "none".into());
+            let (caught, detail) = match twin {
+                _ if fault.status != "ran" => (
+                    false,
+                    format!("the fault run did not run: {:?}", fault.not_run_reason),
+                ),
+                None => (false, "did not run under its fault".into()),
+                Some(f) if f.status == Status::Fail => (true, f.detail.clone()),
+                Some(f) if f.status == Status::Pass => (false, "passed under its fault".into()),
+                Some(f) => (false, format!("skipped under its fault: {}", f.detail)),
+            };
+            FaultVerdict {
+                test: t.name.clone(),
+                instance: t.instance.clone(),
+                fault: fault_name,
+                caught,
+                detail,
+            }
+        })
+        .collect()
+}
+
+/// The tests of `normal` that their twin fault did not catch, as
+/// `test (instance) under fault: why`; empty when every one was caught.
+pub fn fault_missed(normal: &Results, fault: &Results) -> Vec<String> {
+    fault_verdicts(normal, fault)
         .into_iter()
-        .filter(|(_, (passed, failed, _))| *passed > 0 && *failed == 0)
-        .map(|(cap, _)| cap)
-        .collect();
-    if missed.is_empty() {
-        Ok(())
-    } else {
-        Err(missed)
-    }
+        .filter(|v| !v.caught)
+        .map(|v| {
+            format!(
+                "{} ({}) under {}: {}",
+                v.test, v.instance, v.fault, v.detail
+            )
+        })
+        .collect()
 }

@@ -206,6 +206,30 @@ pub fn check_uart_stream(uart: &[u8]) -> Result<(), String> {
     ))
 }
 
+/// The host's side of each serial write test: `(test name, verdict)` for
+/// `serial_write_io` (its pattern came first) and `serial_write_nb` (its
+/// pattern came next; after whatever the first test managed to send).
+pub fn check_uart_patterns(uart: &[u8]) -> [(&'static str, Result<(), String>); 2] {
+    let after_io = uart.strip_prefix(SERIAL_PATTERN_IO);
+    let io = match after_io {
+        Some(_) => Ok(()),
+        None => Err(format!(
+            "the host did not see the embedded-io pattern first (saw {} byte(s))",
+            uart.len()
+        )),
+    };
+    let rest = after_io.unwrap_or(uart);
+    let nb = if rest.starts_with(SERIAL_PATTERN_NB) {
+        Ok(())
+    } else {
+        Err("the host did not see the embedded-hal-nb pattern next".into())
+    };
+    [
+        (hal_gen_conformance::tests::serial::WRITE_IO.name, io),
+        (hal_gen_conformance::tests::serial::WRITE_NB.name, nb),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +244,17 @@ mod tests {
         assert!(err.contains("byte 3"), "{err}");
         assert!(check_uart_stream(&good[..5]).is_err());
         assert!(check_uart_stream(b"").is_err());
+    }
+
+    #[test]
+    fn each_write_test_is_judged_by_its_own_pattern() {
+        let verdicts = |bytes: &[u8]| check_uart_patterns(bytes).map(|(_, v)| v.is_ok());
+        let good: Vec<u8> = [SERIAL_PATTERN_IO, SERIAL_PATTERN_NB, SERIAL_PROMPT].concat();
+        assert_eq!(verdicts(&good), [true, true]);
+        let no_io: Vec<u8> = [SERIAL_PATTERN_NB, SERIAL_PROMPT].concat();
+        assert_eq!(verdicts(&no_io), [false, true]);
+        let no_nb: Vec<u8> = [SERIAL_PATTERN_IO, SERIAL_PROMPT].concat();
+        assert_eq!(verdicts(&no_nb), [true, false]);
+        assert_eq!(verdicts(SERIAL_PROMPT), [false, false]);
     }
 }

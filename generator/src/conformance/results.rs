@@ -21,7 +21,8 @@ pub struct Results {
     /// ran | not-run
     pub status: String,
     pub not_run_reason: Option<String>,
-    /// Fault injection was on: every trait family is expected to fail.
+    /// Fault injection was on: each test ran under its own twin fault and
+    /// is expected to fail.
     pub fault_injection: bool,
     /// UTC, RFC 3339.
     pub started_at: String,
@@ -43,6 +44,9 @@ pub struct TestResult {
     pub detail: String,
     /// Host time from the previous result line to this one.
     pub duration_ms: f64,
+    /// In a fault-injection run: the twin fault this test ran under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<String>,
 }
 
 impl Results {
