@@ -60,12 +60,35 @@ const STEPS: &[Step] = &[
     Step {
         // Every SVD twice, with and without the module cache: the cache's
         // keys are checked against the whole corpus, not only fixtures.
-        name: "corpus (490 SVDs, cached = uncached)",
-        run: || xtask(&["corpus", "--expect-all", "--verify-cache"]),
+        // The fresh report (in .cache/corpus-report) is then compared with
+        // the committed docs/corpus report, field by field (timings
+        // ignored), and the committed build record's per-SVD PAC and HAL
+        // digests with the ones just generated; also the README tables
+        // quoted from both.
+        name: "corpus (490 SVDs, cached = uncached); committed reports current",
+        run: || {
+            xtask(&[
+                "corpus",
+                "--expect-all",
+                "--verify-cache",
+                "--compare",
+                "docs/corpus/report.json",
+                "--compare-record",
+                "docs/corpus-hal/report.json",
+            ])
+        },
     },
     Step {
-        name: "HAL coverage targets",
-        run: || xtask(&["coverage", "--expect-targets"]),
+        name: "HAL coverage targets; README coverage table current",
+        run: || xtask(&["coverage", "--expect-targets", "--check-readme"]),
+    },
+    Step {
+        // Rebuilt from the coverage records the corpus step just wrote, the
+        // committed reports and the committed conformance results (before
+        // the conformance step below rewrites them), and compared byte for
+        // byte with coverage/.
+        name: "committed coverage matrix current",
+        run: || xtask(&["matrix", "--check", "--strict"]),
     },
     Step {
         name: "classifier precision (no wrong match)",
@@ -76,8 +99,10 @@ const STEPS: &[Step] = &[
         run: || xtask(&["curated"]),
     },
     Step {
-        name: "conformance (6 QEMU machines, then fault injection)",
-        run: || xtask(&["conformance"]),
+        // Each passing test must fail under its twin fault, and the
+        // committed results must match this run.
+        name: "conformance (6 QEMU machines, each test under its twin fault, results checked)",
+        run: || xtask(&["conformance", "--check"]),
     },
     Step {
         name: "matrix of the curated chips, checked in chromium",

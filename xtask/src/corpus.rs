@@ -51,7 +51,30 @@ pub struct Args {
     /// Where the report goes (default: docs/corpus, or .cache/corpus-shards for a shard).
     #[arg(long)]
     report_dir: Option<PathBuf>,
+    /// Where the generated crates and coverage records go (default:
+    /// .cache/corpus-out, which `cargo xtask matrix` reads).
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
+    /// Then compare this committed report, which claims every SVD
+    /// (docs/corpus/report.json), with the fresh run; also its .md and the
+    /// README's corpus table. Fails on any difference (CI).
+    #[arg(long)]
+    compare: Vec<PathBuf>,
+    /// Then check the stamps of this committed build record
+    /// (docs/corpus-hal/report.json): each SVD it holds must generate the
+    /// same PAC and HAL bytes now; also its .md and the README tables.
+    #[arg(long)]
+    compare_record: Vec<PathBuf>,
+    /// With --compare-record: drop the record's stale SVDs (their results
+    /// become not-run) instead of failing.
+    #[arg(long)]
+    prune_stale: bool,
 }
+
+/// How to rebuild what `--compare` checks.
+pub const REGEN_REPORT: &str = "cargo xtask corpus   (writes docs/corpus/report.{json,md} and the README's corpus table, about 2 min; then `cargo xtask matrix`)";
+/// How to rebuild what `--compare-record` checks.
+pub const REGEN_RECORD: &str = "run `cargo xtask corpus --check --hal --thumb --shard K/10 --out-dir .cache/corpus-hal-out` for K = 1..10, then `cargo xtask corpus-merge .cache/corpus-shards/shard-*-of-10.json --report-dir docs/corpus-hal` (hours); or re-run only the stale SVDs (--filter) and merge them onto the record (`cargo xtask corpus-merge docs/corpus-hal/report.json NEW.json --report-dir docs/corpus-hal`), or drop them (`cargo xtask corpus --compare-record docs/corpus-hal/report.json --prune-stale`); then `cargo xtask matrix`";
 
 #[derive(clap::Args)]
 pub struct MergeArgs {
@@ -59,6 +82,11 @@ pub struct MergeArgs {
     files: Vec<PathBuf>,
     #[arg(long)]
     report_dir: Option<PathBuf>,
+    /// Keep only the results whose stamps hold against this report (one
+    /// generation of every SVD, e.g. docs/corpus/report.json): see
+    /// `corpus --prune-stale`.
+    #[arg(long)]
+    restamp: Option<PathBuf>,
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -101,7 +129,10 @@ pub fn run(args: Args) -> Result<()> {
             .map(|(_, s)| s)
             .collect();
     }
-    let out_root = util::cache().join("corpus-out");
+    let out_root = args
+        .out_dir
+        .clone()
+        .unwrap_or_else(|| util::cache().join("corpus-out"));
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -168,7 +199,18 @@ pub fn run(args: Args) -> Result<()> {
         None => "report".into(),
     };
     report.write(&dir, &name)?;
+    update_readmes(&report, &dir)?;
     eprint!("{}", report.summary_text());
+    let mut stale = Vec::new();
+    for path in &args.compare {
+        stale.extend(compare_committed(path, &report, true, false)?);
+    }
+    for path in &args.compare_record {
+        stale.extend(compare_committed(path, &report, false, args.prune_stale)?);
+    }
+    if !stale.is_empty() {
+        bail!("committed evidence is stale:\n{}", stale.join("\n"));
+    }
     let t = &report.totals;
     if args.expect_all && (t.failed > 0 || t.compiled < t.checked) {
         bail!(
@@ -190,13 +232,151 @@ pub fn merge(args: MergeArgs) -> Result<()> {
                 .with_context(|| format!("parsing {}", f.display()))?,
         );
     }
-    let merged = Report::merge(reports)?;
+    let mut merged = Report::merge(reports)?;
+    if let Some(path) = &args.restamp {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let fresh: Report =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+        merged = restamp(&merged, &fresh, "the merged record");
+    }
     let dir = args
         .report_dir
         .unwrap_or_else(|| util::root().join("docs/corpus"));
     merged.write(&dir, "report")?;
+    update_readmes(&merged, &dir)?;
     eprint!("{}", merged.summary_text());
     Ok(())
+}
+
+/// The README blocks a committed report feeds: `(file, block)`.
+fn readme_blocks(dir: &Path) -> Vec<(PathBuf, &'static str)> {
+    let root = util::root();
+    let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    if dir == root.join("docs/corpus") {
+        vec![(root.join("README.md"), "corpus-table")]
+    } else if dir == root.join("docs/corpus-hal") {
+        vec![
+            (root.join("README.md"), "corpus-hal-table"),
+            (root.join("docs/corpus-hal/README.md"), "corpus-hal-table"),
+        ]
+    } else {
+        vec![]
+    }
+}
+
+fn readme_text(report: &Report, block: &str) -> String {
+    match block {
+        "corpus-table" => report.vendor_table(),
+        _ => report.build_table(),
+    }
+}
+
+/// Writing docs/corpus or docs/corpus-hal also rewrites the README tables
+/// quoted from it.
+fn update_readmes(report: &Report, dir: &Path) -> Result<()> {
+    for (file, block) in readme_blocks(dir) {
+        crate::report::readme::write(&file, block, &readme_text(report, block))?;
+    }
+    Ok(())
+}
+
+/// The record's rows made fresh, keeping only the results whose stamps
+/// still hold against `fresh`: the PAC check while the PAC is the same
+/// bytes, the HAL results while both crates are. Rows left with no result
+/// are dropped.
+fn restamp(committed: &Report, fresh: &Report, shown: &str) -> Report {
+    let fresh_rows: std::collections::BTreeMap<String, &ChipResult> =
+        fresh.chips.iter().map(|c| (c.key(), c)).collect();
+    let before = committed.chips.len();
+    let (mut pac_kept, mut hal_kept) = (0, 0);
+    let chips: Vec<ChipResult> = committed
+        .chips
+        .iter()
+        .filter_map(|c| {
+            let f = fresh_rows.get(&c.key())?;
+            let mut row = (*f).clone();
+            row.gen_ms = c.gen_ms;
+            (row.check, row.hal_check, row.hal_thumb) = (None, None, None);
+            if c.pac_digest.is_some() && c.pac_digest == f.pac_digest {
+                row.check = c.check.clone();
+                pac_kept += usize::from(c.check.is_some());
+                if c.hal_digest.is_some() && c.hal_digest == f.hal_digest {
+                    row.hal_check = c.hal_check.clone();
+                    row.hal_thumb = c.hal_thumb.clone();
+                    hal_kept += usize::from(c.hal_check.is_some());
+                }
+            }
+            let any = row.check.is_some() || row.hal_check.is_some() || row.hal_thumb.is_some();
+            any.then_some(row)
+        })
+        .collect();
+    eprintln!(
+            "{shown}: kept {} of {before} SVD(s): {pac_kept} PAC check(s) and {hal_kept} HAL result(s) \
+             whose stamps still hold",
+            chips.len()
+        );
+    Report::new(
+        chips,
+        committed.checked,
+        committed.generation_wall_s,
+        committed.threads,
+        None,
+    )
+}
+
+/// One message per stale artifact (none when all is current): the
+/// committed report at `path` against the fresh `report`, its Markdown
+/// against its JSON, and the README tables quoted from it.
+fn compare_committed(path: &Path, fresh: &Report, all: bool, prune: bool) -> Result<Vec<String>> {
+    let shown = crate::matrix::display(path);
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut committed: Report =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let regen = if all { REGEN_REPORT } else { REGEN_RECORD };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut diff = crate::report::compare(&committed, fresh, all);
+    if prune && !diff.is_empty() {
+        committed = restamp(&committed, fresh, &shown);
+        committed.write(dir, "report")?;
+        update_readmes(&committed, dir)?;
+        diff = crate::report::compare(&committed, fresh, all);
+    }
+    let mut out = Vec::new();
+    if !diff.is_empty() {
+        let mut lines: Vec<String> = diff.iter().take(20).map(|d| format!("    {d}")).collect();
+        if diff.len() > 20 {
+            lines.push(format!("    … and {} more", diff.len() - 20));
+        }
+        out.push(format!(
+            "{shown} disagrees with a fresh run of the current code ({} difference(s); \
+             not compared, as volatile: {}; not rerun, their pac_digest/hal_digest stamps \
+             compared instead: {}):\n{}\n  regenerate: {regen}",
+            diff.len(),
+            crate::report::VOLATILE.join(", "),
+            crate::report::STAMPED.join(", "),
+            lines.join("\n")
+        ));
+    }
+    let md = path.with_extension("md");
+    let md_text = std::fs::read_to_string(&md).unwrap_or_default();
+    if md_text != committed.markdown() {
+        out.push(format!(
+            "{} is not the rendering of {shown}\n  regenerate: {regen}",
+            crate::matrix::display(&md)
+        ));
+    }
+    for (file, block) in readme_blocks(dir) {
+        let want = readme_text(&committed, block);
+        if let Some(d) = crate::report::readme::check(&file, block, &want)? {
+            out.push(format!(
+                "{}: the `{block}` table is not the one {shown} gives: {d}\n  regenerate: {regen}",
+                crate::matrix::display(&file)
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// A progress bar on a terminal; on a log (CI), a line every tenth.
@@ -287,6 +467,8 @@ fn generate_one(
                 *codes.entry(d.code.to_string()).or_insert(0usize) += 1;
             }
             r.repair_codes = codes;
+            r.pac_digest = Some(crate_digest(&g.files, &g.chip.pac_crate_name()));
+            r.hal_digest = Some(crate_digest(&g.files, &g.chip.hal_crate_name()));
             r.pac_dir = Some(out.join(g.chip.pac_crate_name()));
             r.hal_dir = Some(out.join(g.chip.hal_crate_name()));
             let record = hal_gen::coverage::record(&g.chip, &g.classes);
@@ -318,6 +500,27 @@ fn generate_one(
         }
     }
     r
+}
+
+/// sha256 of one crate's files in the generated tree (each path and its
+/// bytes), first 16 hex digits: what a check result of that crate is about.
+pub fn crate_digest(files: &hal_gen::writer::FileTree, krate: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let prefix = format!("{krate}/");
+    let mut h = Sha256::new();
+    for (path, text) in files.range(prefix.clone()..) {
+        if !path.starts_with(&prefix) {
+            break;
+        }
+        h.update(path.as_bytes());
+        h.update([0]);
+        h.update(text.as_bytes());
+        h.update([0]);
+    }
+    h.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// `Ok` if the cached generation wrote exactly what an uncached one does.

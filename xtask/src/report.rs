@@ -45,6 +45,16 @@ pub struct ChipResult {
     /// `cargo build --release --examples` of the HAL for its thumb target.
     #[serde(default)]
     pub hal_thumb: Option<CheckResult>,
+    /// The stamp of `check`: sha256 (first 16 hex digits) of the PAC
+    /// crate's files as generated (path and bytes). A committed check
+    /// result describes the current code only while this digest is the one
+    /// a fresh run computes (`cargo xtask corpus --compare`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pac_digest: Option<String>,
+    /// The same for the HAL crate: with `pac_digest`, the stamp of
+    /// `hal_check` and `hal_thumb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hal_digest: Option<String>,
     #[serde(skip)]
     pub pac_dir: Option<PathBuf>,
     #[serde(skip)]
@@ -69,6 +79,8 @@ impl ChipResult {
             capabilities: BTreeMap::new(),
             hal_check: None,
             hal_thumb: None,
+            pac_digest: None,
+            hal_digest: None,
             pac_dir: None,
             hal_dir: None,
         }
@@ -130,7 +142,7 @@ impl Report {
         r
     }
 
-    fn summarise(&mut self) {
+    pub fn summarise(&mut self) {
         self.vendors.clear();
         self.totals = VendorSummary::default();
         for c in &self.chips {
@@ -170,8 +182,19 @@ impl Report {
         };
         let (checked, threads) = (first.checked, first.threads);
         let wall = reports.iter().map(|r| r.generation_wall_s).sum();
-        let chips = reports.into_iter().flat_map(|r| r.chips).collect();
-        Ok(Self::new(chips, checked, wall, threads, None))
+        // A later report's row for an SVD replaces an earlier one: re-run
+        // SVDs are merged onto a record.
+        let mut chips: BTreeMap<String, ChipResult> = BTreeMap::new();
+        for c in reports.into_iter().flat_map(|r| r.chips) {
+            chips.insert(c.key(), c);
+        }
+        Ok(Self::new(
+            chips.into_values().collect(),
+            checked,
+            wall,
+            threads,
+            None,
+        ))
     }
 
     pub fn write(&self, dir: &Path, name: &str) -> Result<()> {
@@ -215,6 +238,36 @@ impl Report {
             row(&mut s, name, v);
         }
         row(&mut s, "**all**", &self.totals);
+        s
+    }
+
+    /// The build record's table: per vendor, the SVDs it holds and the
+    /// results of the three builds, as embedded in the READMEs.
+    pub fn build_table(&self) -> String {
+        let mut s = String::from(
+            "| vendor | SVDs in the record | PAC `cargo check` | HAL clippy -D warnings (host) | HAL + examples (thumb) |\n|---|---:|---:|---:|---:|\n",
+        );
+        let cell = |p: usize, c: usize| {
+            if c == 0 {
+                "not run".to_string()
+            } else {
+                format!("{p}/{c}")
+            }
+        };
+        let mut row = |name: &str, v: &VendorSummary| {
+            let _ = writeln!(
+                s,
+                "| {name} | {} | {} | {} | {} |",
+                v.svds,
+                cell(v.compiled, v.checked),
+                cell(v.hal_passed, v.hal_checked),
+                cell(v.thumb_passed, v.thumb_checked)
+            );
+        };
+        for (name, v) in &self.vendors {
+            row(name, v);
+        }
+        row("**all**", &self.totals);
         s
     }
 
@@ -382,5 +435,181 @@ impl Report {
         }
         let _ = writeln!(s, "\n</details>");
         s
+    }
+}
+
+/// Report fields that differ between two runs of the same code, so they are
+/// never compared: timings, the machine's thread count, the shard.
+pub const VOLATILE: &[&str] = &[
+    "generation_wall_s",
+    "threads",
+    "shard",
+    "checked",
+    "chips[].gen_ms",
+    "chips[].{check,hal_check,hal_thumb}.seconds",
+];
+
+/// Results a CI run does not recompute (cargo check, clippy and the thumb
+/// build of every chip take hours). Each is stamped instead: it stands only
+/// while the chip's `pac_digest` (and for the HAL results `hal_digest`)
+/// equals what a fresh generation of the current code gives.
+pub const STAMPED: &[&str] = &["chips[].check", "chips[].hal_check", "chips[].hal_thumb"];
+
+impl ChipResult {
+    /// `Vendor/file.svd`.
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.vendor, self.file)
+    }
+
+    /// The fields a fresh generation run recomputes, as JSON: everything
+    /// but the VOLATILE and STAMPED ones.
+    fn generation_fields(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut v = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m,
+            _ => serde_json::Map::new(),
+        };
+        for k in ["gen_ms", "check", "hal_check", "hal_thumb"] {
+            v.remove(k);
+        }
+        // Absent and null mean the same (older reports leave keys out).
+        for k in ["pac_digest", "hal_digest"] {
+            v.entry(k).or_insert(serde_json::Value::Null);
+        }
+        v
+    }
+}
+
+/// Where a committed report disagrees with a fresh generation run of the
+/// current code, one line per difference. `all`: the committed report
+/// claims every SVD of the fresh run (docs/corpus); otherwise it is a
+/// record of some SVDs (docs/corpus-hal shards). Also: stamped results
+/// without their stamp, and per-vendor totals that are not the sum of the
+/// report's own chips.
+pub fn compare(committed: &Report, fresh: &Report, all: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if committed.hal_gen_version != fresh.hal_gen_version {
+        out.push(format!(
+            "hal_gen_version: committed {:?}, fresh {:?}",
+            committed.hal_gen_version, fresh.hal_gen_version
+        ));
+    }
+    let fresh_chips: BTreeMap<String, &ChipResult> =
+        fresh.chips.iter().map(|c| (c.key(), c)).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    for c in &committed.chips {
+        let key = c.key();
+        if !seen.insert(key.clone()) {
+            out.push(format!("{key}: listed twice"));
+            continue;
+        }
+        let Some(f) = fresh_chips.get(&key) else {
+            out.push(format!("{key}: not an SVD of the fresh run"));
+            continue;
+        };
+        let (a, b) = (c.generation_fields(), f.generation_fields());
+        for (field, want) in &b {
+            let got = a.get(field).unwrap_or(&serde_json::Value::Null);
+            if got != want {
+                out.push(format!(
+                    "{key}: {field}: committed {}, fresh {}",
+                    short(got),
+                    short(want)
+                ));
+            }
+        }
+        if c.check.is_some() && c.pac_digest.is_none() {
+            out.push(format!(
+                "{key}: check: a PAC check result without its stamp (pac_digest)"
+            ));
+        }
+        if (c.hal_check.is_some() || c.hal_thumb.is_some())
+            && (c.pac_digest.is_none() || c.hal_digest.is_none())
+        {
+            out.push(format!(
+                "{key}: hal_check/hal_thumb: HAL results without their stamp (pac_digest, hal_digest)"
+            ));
+        }
+    }
+    if all {
+        for key in fresh_chips.keys() {
+            if !seen.contains(key) {
+                out.push(format!("{key}: missing (the fresh run has it)"));
+            }
+        }
+    }
+    let mut again = committed.clone();
+    again.summarise();
+    let summary = |r: &Report| {
+        serde_json::to_value((&r.totals, &r.vendors)).unwrap_or(serde_json::Value::Null)
+    };
+    if summary(&again) != summary(committed) {
+        out.push(
+            "totals/vendors: not the sum of the report's own chips (edited by hand?)".to_string(),
+        );
+    }
+    out
+}
+
+fn short(v: &serde_json::Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 160 {
+        format!("{}…", s.chars().take(160).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// A generated block of the README: the text between
+/// `<!-- begin NAME -->` and `<!-- end NAME -->`.
+pub mod readme {
+    use anyhow::{bail, Context, Result};
+    use std::path::Path;
+
+    fn markers(name: &str) -> (String, String) {
+        (
+            format!("<!-- begin {name} -->\n"),
+            format!("<!-- end {name} -->"),
+        )
+    }
+
+    fn span(text: &str, name: &str) -> Option<(usize, usize)> {
+        let (b, e) = markers(name);
+        let start = text.find(&b)? + b.len();
+        let end = start + text[start..].find(&e)?;
+        Some((start, end))
+    }
+
+    /// `None` when the block matches `want`, else what differs (first line).
+    pub fn check(path: &Path, name: &str, want: &str) -> Result<Option<String>> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let Some((s, e)) = span(&text, name) else {
+            bail!("{}: no `<!-- begin {name} -->` block", path.display());
+        };
+        let got = &text[s..e];
+        if got == want {
+            return Ok(None);
+        }
+        let line = got
+            .lines()
+            .zip(want.lines())
+            .find(|(a, b)| a != b)
+            .map(|(a, b)| format!("committed `{a}`, rebuilt `{b}`"))
+            .unwrap_or_else(|| "a line added or removed".into());
+        Ok(Some(line))
+    }
+
+    pub fn write(path: &Path, name: &str, text: &str) -> Result<()> {
+        let old =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let Some((s, e)) = span(&old, name) else {
+            bail!("{}: no `<!-- begin {name} -->` block", path.display());
+        };
+        let new = format!("{}{text}{}", &old[..s], &old[e..]);
+        if new != old {
+            std::fs::write(path, new)?;
+            eprintln!("updated the {name} block of {}", path.display());
+        }
+        Ok(())
     }
 }

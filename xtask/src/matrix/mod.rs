@@ -29,6 +29,12 @@ pub struct Args {
     /// The corpus report (generation, PAC check, HAL clippy and thumb results).
     #[arg(long)]
     report: Option<PathBuf>,
+    /// The build record: PAC check, HAL clippy and thumb results per SVD,
+    /// each stamped with the digests of what it built (default:
+    /// docs/corpus-hal/report.json when it exists). A row whose digests
+    /// are not the report's is not used (a warning).
+    #[arg(long)]
+    hal_record: Option<PathBuf>,
     /// Conformance results, one JSON file per (board, backend) run.
     #[arg(long)]
     conformance: Option<PathBuf>,
@@ -46,6 +52,10 @@ pub struct Args {
     /// file names no chip.
     #[arg(long)]
     strict: bool,
+    /// Write nothing: fail unless matrix.json, MATRIX.md and index.html in
+    /// the output directory are what these inputs give (CI).
+    #[arg(long)]
+    check: bool,
     /// Then load index.html in headless Chromium and check what it shows.
     #[arg(long)]
     browser_test: bool,
@@ -76,10 +86,20 @@ pub fn run(args: Args) -> Result<()> {
         .corpus_out
         .clone()
         .unwrap_or_else(|| util::cache().join("corpus-out"));
+    let record_path = args
+        .hal_record
+        .clone()
+        .unwrap_or_else(|| root.join("docs/corpus-hal/report.json"));
+    let record = if args.hal_record.is_some() || record_path.is_file() {
+        Some(read_report(&record_path)?)
+    } else {
+        None
+    };
 
     let inputs = gather(&GatherArgs {
         corpus_out: (!args.project_only).then_some(corpus_out.as_path()),
         report: report.as_ref().map(|r| (r, display(&report_path))),
+        hal_record: record.as_ref().map(|r| (r, display(&record_path))),
         conformance: &conformance,
         project: &root.join("generated"),
         project_only: args.project_only,
@@ -91,6 +111,27 @@ pub fn run(args: Args) -> Result<()> {
     }
     for w in &warnings {
         eprintln!("warning: {w}");
+    }
+    if args.check {
+        let stale = check_files(&matrix, &out)?;
+        if !stale.is_empty() {
+            bail!(
+                "{} is stale (rebuilt from corpus-out, generated/, {}, {} and {}):\n{}\n  regenerate: {REGEN}",
+                display(&out),
+                display(&report_path),
+                display(&record_path),
+                display(&conformance),
+                stale.join("\n")
+            );
+        }
+        if args.strict && !warnings.is_empty() {
+            bail!("{} warning(s) with --strict", warnings.len());
+        }
+        eprintln!(
+            "{}: matrix.json, MATRIX.md and index.html are current",
+            display(&out)
+        );
+        return Ok(());
     }
     write(&matrix, &out)?;
     print_summary(&matrix, &out);
@@ -119,9 +160,144 @@ pub fn display(p: &Path) -> String {
         .into_owned()
 }
 
+/// How to rebuild coverage/ (the corpus step writes the records it reads).
+pub const REGEN: &str = "cargo xtask corpus && cargo xtask matrix   (about 2.5 min)";
+
+/// Where the files in `out` differ from the matrix `m` renders: for
+/// matrix.json the first differing field, for the others the first
+/// differing line.
+pub fn check_files(m: &Matrix, out: &Path) -> Result<Vec<String>> {
+    let mut stale = Vec::new();
+    let json_path = out.join("matrix.json");
+    let committed = std::fs::read_to_string(&json_path).unwrap_or_default();
+    let rebuilt = to_json(m)?;
+    if committed != rebuilt {
+        let what = match serde_json::from_str::<serde_json::Value>(&committed) {
+            Ok(old) => {
+                let new: serde_json::Value = serde_json::from_str(&rebuilt)?;
+                let mut diffs = Vec::new();
+                json_diff(&old, &new, String::new(), &mut diffs);
+                let n = diffs.len();
+                let mut text: Vec<String> = diffs.into_iter().take(10).collect();
+                if n > 10 {
+                    text.push(format!("… and {} more", n - 10));
+                }
+                if text.is_empty() {
+                    "same data, different bytes (formatting)".to_string()
+                } else {
+                    text.join("\n      ")
+                }
+            }
+            Err(e) => format!("unreadable ({e})"),
+        };
+        stale.push(format!("  {}: {what}", display(&json_path)));
+    }
+    for (name, text) in [
+        ("MATRIX.md", markdown::render(m)),
+        ("index.html", html::render(m)?),
+    ] {
+        let path = out.join(name);
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed != text {
+            let line = committed
+                .lines()
+                .zip(text.lines())
+                .position(|(a, b)| a != b)
+                .map_or_else(
+                    || "a line added or removed".to_string(),
+                    |i| format!("first difference at line {}", i + 1),
+                );
+            stale.push(format!("  {}: {line}", display(&path)));
+        }
+    }
+    Ok(stale)
+}
+
+/// Differences between two JSON values as `path: committed X, rebuilt Y`;
+/// array elements with an `id` (chips) or `file` (runs) are named by it.
+fn json_diff(a: &serde_json::Value, b: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    use serde_json::Value;
+    let short = |v: &Value| {
+        let s = v.to_string();
+        if s.len() > 120 {
+            format!("{}…", s.chars().take(120).collect::<String>())
+        } else {
+            s
+        }
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let p = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
+                match (x.get(k), y.get(k)) {
+                    (Some(v), Some(w)) => json_diff(v, w, p, out),
+                    (v, w) => out.push(format!(
+                        "{p}: committed {}, rebuilt {}",
+                        v.map_or("(none)".into(), short),
+                        w.map_or("(none)".into(), short)
+                    )),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            let name = |v: &Value, i: usize| {
+                v.get("id")
+                    .or_else(|| v.get("file"))
+                    .and_then(Value::as_str)
+                    .map_or(i.to_string(), str::to_string)
+            };
+            let named = x
+                .iter()
+                .chain(y)
+                .all(|v| v.get("id").is_some() || v.get("file").is_some())
+                && !x.is_empty();
+            if named {
+                let xs: BTreeMap<String, &Value> =
+                    x.iter().enumerate().map(|(i, v)| (name(v, i), v)).collect();
+                let ys: BTreeMap<String, &Value> =
+                    y.iter().enumerate().map(|(i, v)| (name(v, i), v)).collect();
+                let keys: std::collections::BTreeSet<&String> =
+                    xs.keys().chain(ys.keys()).collect();
+                for k in keys {
+                    let p = format!("{at}[{k}]");
+                    match (xs.get(k), ys.get(k)) {
+                        (Some(v), Some(w)) => json_diff(v, w, p, out),
+                        (Some(_), None) => out.push(format!("{p}: only in the committed file")),
+                        _ => out.push(format!("{p}: missing from the committed file")),
+                    }
+                }
+            } else if x.len() != y.len() {
+                out.push(format!(
+                    "{at}: committed {}, rebuilt {}",
+                    short(a),
+                    short(b)
+                ));
+            } else {
+                for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                    json_diff(v, w, format!("{at}[{i}]"), out);
+                }
+            }
+        }
+        _ if a != b => out.push(format!(
+            "{at}: committed {}, rebuilt {}",
+            short(a),
+            short(b)
+        )),
+        _ => {}
+    }
+}
+
 pub struct GatherArgs<'a> {
     pub corpus_out: Option<&'a Path>,
     pub report: Option<(&'a Report, String)>,
+    /// The build record (docs/corpus-hal): its check results replace the
+    /// report's for the SVDs whose PAC and HAL digests agree.
+    pub hal_record: Option<(&'a Report, String)>,
     pub conformance: &'a Path,
     pub project: &'a Path,
     /// Only the chips with a record in `project` (the report still gives
@@ -136,6 +312,7 @@ pub struct GatherArgs<'a> {
 /// generated/ and classification that has one.
 pub fn gather(a: &GatherArgs) -> Result<Inputs> {
     let mut chips: BTreeMap<String, ChipInput> = BTreeMap::new();
+    let mut warnings = Vec::new();
     let corpus_id = |vendor: &str, file: &str| format!("corpus:{vendor}/{file}");
     let new = |id: String, vendor: &str| ChipInput {
         curated: false,
@@ -153,6 +330,35 @@ pub fn gather(a: &GatherArgs) -> Result<Inputs> {
                 .entry(id.clone())
                 .or_insert_with(|| new(id, &c.vendor))
                 .report = Some(c.clone());
+        }
+    }
+    let mut record_used = false;
+    if let Some((record, path)) = &a.hal_record {
+        for r in &record.chips {
+            let id = corpus_id(&r.vendor, &r.file);
+            let Some(c) = chips.get_mut(&id).and_then(|c| c.report.as_mut()) else {
+                warnings.push(format!("{path}: {id} is not in the corpus report"));
+                continue;
+            };
+            let stamped = r.pac_digest.is_some()
+                && (&r.pac_digest, &r.hal_digest) == (&c.pac_digest, &c.hal_digest);
+            if !stamped {
+                warnings.push(format!(
+                    "{path}: {id} built pac {:?} hal {:?}, the report generates pac {:?} hal {:?}: its results are not used",
+                    r.pac_digest, r.hal_digest, c.pac_digest, c.hal_digest
+                ));
+                continue;
+            }
+            record_used = true;
+            for (mine, theirs) in [
+                (&mut c.check, &r.check),
+                (&mut c.hal_check, &r.hal_check),
+                (&mut c.hal_thumb, &r.hal_thumb),
+            ] {
+                if theirs.is_some() {
+                    *mine = theirs.clone();
+                }
+            }
         }
     }
     if let Some(dir) = a.corpus_out {
@@ -204,24 +410,29 @@ pub fn gather(a: &GatherArgs) -> Result<Inputs> {
         .into_iter()
         .map(|(p, r)| (display(&p), r))
         .collect();
-    let report_checks = a.report.as_ref().map_or_else(Vec::new, |(r, _)| {
-        let mut v = Vec::new();
-        for (name, present) in [
-            ("pac_check", r.chips.iter().any(|c| c.check.is_some())),
-            ("hal_clippy", r.chips.iter().any(|c| c.hal_check.is_some())),
-            ("hal_thumb", r.chips.iter().any(|c| c.hal_thumb.is_some())),
-        ] {
-            if present {
-                v.push(name.to_string());
-            }
+    let built: Vec<&crate::report::ChipResult> =
+        chips.values().filter_map(|c| c.report.as_ref()).collect();
+    let mut report_checks = Vec::new();
+    for (name, present) in [
+        ("pac_check", built.iter().any(|c| c.check.is_some())),
+        ("hal_clippy", built.iter().any(|c| c.hal_check.is_some())),
+        ("hal_thumb", built.iter().any(|c| c.hal_thumb.is_some())),
+    ] {
+        if present {
+            report_checks.push(name.to_string());
         }
-        v
-    });
+    }
     Ok(Inputs {
         chips: chips.into_values().collect(),
         runs,
         report_path: a.report.as_ref().map(|(_, p)| p.clone()),
+        hal_record: a
+            .hal_record
+            .as_ref()
+            .filter(|_| record_used)
+            .map(|(_, p)| p.clone()),
         report_checks,
+        warnings,
     })
 }
 

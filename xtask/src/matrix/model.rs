@@ -53,7 +53,11 @@ pub struct FamilyInfo {
 pub struct InputsSummary {
     /// Path of the corpus report, when one was read.
     pub corpus_report: Option<String>,
-    /// Which checks the report holds: `pac_check`, `hal_clippy`, `hal_thumb`.
+    /// The build record whose stamped results were used, if any.
+    #[serde(default)]
+    pub hal_record: Option<String>,
+    /// Which checks the report and the build record hold: `pac_check`,
+    /// `hal_clippy`, `hal_thumb`.
     pub report_checks: Vec<String>,
     /// Chips by where their coverage record came from.
     pub records: BTreeMap<String, usize>,
@@ -243,13 +247,16 @@ pub struct Inputs {
     /// (display path, results file).
     pub runs: Vec<(String, ResultsFile)>,
     pub report_path: Option<String>,
+    pub hal_record: Option<String>,
     pub report_checks: Vec<String>,
+    /// Warnings from gathering (build-record rows not used).
+    pub warnings: Vec<String>,
 }
 
 /// Join the inputs. Warnings (results naming no chip, a chip name that
 /// disagrees with the SVD named) come back alongside.
 pub fn build(inputs: Inputs) -> (Matrix, Vec<String>) {
-    let mut warnings = Vec::new();
+    let mut warnings = inputs.warnings;
     let mut chips: Vec<ChipInput> = inputs.chips;
     chips.sort_by(|a, b| a.id.cmp(&b.id));
 
@@ -319,6 +326,7 @@ pub fn build(inputs: Inputs) -> (Matrix, Vec<String>) {
             .collect(),
         inputs: InputsSummary {
             corpus_report: inputs.report_path,
+            hal_record: inputs.hal_record,
             report_checks: inputs.report_checks,
             records,
             conformance_files: runs.len(),

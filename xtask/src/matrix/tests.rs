@@ -105,6 +105,7 @@ fn build(f: &Fixture, conformance: &Path) -> (Matrix, Vec<String>) {
     let inputs = gather(&GatherArgs {
         corpus_out: Some(&f.corpus_out),
         report: Some((&f.report, "fixture-report.json".into())),
+        hal_record: None,
         conformance,
         project: &f.project,
         project_only: false,
@@ -310,17 +311,19 @@ fn per_vendor_numbers_agree_with_the_report_and_the_chips() {
     assert!(diff.iter().any(|d| d.contains("gpio")), "{diff:?}");
 }
 
-/// The committed matrix against the committed corpus report: every corpus
-/// chip has a row, and the per-vendor numbers agree.
+/// The committed matrix against the committed corpus report and build
+/// record: every corpus chip has a row, the report has what the per-vendor
+/// comparison needs (so it cannot pass by comparing nothing), the
+/// per-vendor numbers agree, and every chip's HAL build is the record's.
 #[test]
 fn committed_matrix_agrees_with_the_corpus_report() {
     let root = util::root();
     let text = std::fs::read_to_string(root.join("coverage/matrix.json")).unwrap();
     let m: Matrix = serde_json::from_str(&text).unwrap();
-    let report: Report = serde_json::from_str(
-        &std::fs::read_to_string(root.join("docs/corpus/report.json")).unwrap(),
-    )
-    .unwrap();
+    let read_report = |p: &str| -> Report {
+        serde_json::from_str(&std::fs::read_to_string(root.join(p)).unwrap()).unwrap()
+    };
+    let report = read_report("docs/corpus/report.json");
     let ids: std::collections::BTreeSet<&str> = m.chips.iter().map(|c| c.id.as_str()).collect();
     for c in &report.chips {
         let id = format!("corpus:{}/{}", c.vendor, c.file);
@@ -328,12 +331,164 @@ fn committed_matrix_agrees_with_the_corpus_report() {
             ids.contains(id.as_str()),
             "{id} is missing from coverage/matrix.json"
         );
+        if c.status == Status::Generated {
+            assert_eq!(
+                c.capabilities.len(),
+                CAPS.len(),
+                "docs/corpus/report.json: {id} has no capabilities (regenerate: cargo xtask corpus)"
+            );
+            assert!(
+                c.pac_digest.is_some() && c.hal_digest.is_some(),
+                "docs/corpus/report.json: {id} has no digests (regenerate: cargo xtask corpus)"
+            );
+        }
     }
+    assert!(
+        report.totals.capabilities.len() == CAPS.len(),
+        "docs/corpus/report.json has no capability totals: the comparison below would check nothing"
+    );
     let diff = check_against_report(&m, &report);
     assert!(
         diff.is_empty(),
         "coverage/matrix.json disagrees with docs/corpus/report.json (run `cargo xtask matrix`): {diff:#?}"
     );
+
+    // HAL builds: the matrix shows the build record's results.
+    let record_path = root.join("docs/corpus-hal/report.json");
+    let by_id: BTreeMap<&str, &model::Chip> = m.chips.iter().map(|c| (c.id.as_str(), c)).collect();
+    let mut shown = 0;
+    if record_path.is_file() {
+        let record = read_report("docs/corpus-hal/report.json");
+        let generated: BTreeMap<String, &ChipResult> =
+            report.chips.iter().map(|c| (c.key(), c)).collect();
+        for r in &record.chips {
+            let id = format!("corpus:{}/{}", r.vendor, r.file);
+            let g = generated[&r.key()];
+            if (&g.pac_digest, &g.hal_digest) != (&r.pac_digest, &r.hal_digest) {
+                continue; // stale: CI's corpus step fails on it
+            }
+            let fails = [&r.check, &r.hal_check, &r.hal_thumb]
+                .iter()
+                .any(|k| k.as_ref().is_some_and(|k| !k.passed));
+            let want = if fails {
+                "fail"
+            } else if r.hal_check.is_some() {
+                "pass"
+            } else {
+                "not-run"
+            };
+            assert_eq!(
+                by_id[id.as_str()].build.hal_build, want,
+                "{id}: hal_build in coverage/matrix.json is not the build record's (run `cargo xtask matrix`)"
+            );
+            shown += usize::from(want != "not-run");
+        }
+    }
+    let in_matrix = m
+        .chips
+        .iter()
+        .filter(|c| c.source == "corpus" && c.build.hal_build != "not-run")
+        .count();
+    assert_eq!(
+        in_matrix, shown,
+        "coverage/matrix.json shows HAL builds the build record does not have"
+    );
+}
+
+/// A build-record row is used only when its digests are the report's.
+#[test]
+fn build_record_rows_need_matching_digests() {
+    let mut f = fixture("record");
+    for c in &mut f.report.chips {
+        c.hal_check = None;
+        c.pac_digest = Some("aaaa".into());
+        c.hal_digest = Some("bbbb".into());
+    }
+    let mut record = f.report.clone();
+    record.chips.retain(|c| c.file == "LM3S6965.svd");
+    record.chips[0].hal_check = Some(CheckResult {
+        passed: false,
+        seconds: 1.0,
+        error: Some("fixture".into()),
+    });
+    let conformance = fixtures().join("conformance");
+    let build_with = |record: &Report| {
+        let inputs = gather(&GatherArgs {
+            corpus_out: Some(&f.corpus_out),
+            report: Some((&f.report, "fixture-report.json".into())),
+            hal_record: Some((record, "fixture-record.json".into())),
+            conformance: &conformance,
+            project: &f.project,
+            project_only: false,
+            classify_missing: false,
+        })
+        .unwrap();
+        model::build(inputs)
+    };
+    let hal = |m: &Matrix| {
+        m.chips
+            .iter()
+            .find(|c| c.id == "corpus:Fixture/LM3S6965.svd")
+            .unwrap()
+            .build
+            .hal_build
+            .clone()
+    };
+    let (m, warnings) = build_with(&record);
+    assert_eq!(hal(&m), "fail", "{warnings:?}");
+    assert_eq!(m.inputs.hal_record.as_deref(), Some("fixture-record.json"));
+    // Built from other bytes: not used, and said so.
+    record.chips[0].hal_digest = Some("cccc".into());
+    let (m, warnings) = build_with(&record);
+    assert_eq!(hal(&m), "not-run");
+    assert!(
+        warnings.iter().any(|w| w.contains("not used")),
+        "{warnings:?}"
+    );
+}
+
+/// The committed report against a fresh run: volatile fields are ignored,
+/// a changed generation field or a missing stamp is named.
+#[test]
+fn report_comparison_names_the_field() {
+    let f = fixture("compare");
+    let mut fresh = f.report.clone();
+    for c in &mut fresh.chips {
+        c.check = None;
+        c.hal_check = None;
+        c.pac_digest = Some("aaaa".into());
+        c.hal_digest = Some("bbbb".into());
+    }
+    let mut committed = f.report.clone();
+    for c in &mut committed.chips {
+        c.pac_digest = Some("aaaa".into());
+        c.hal_digest = Some("bbbb".into());
+        c.gen_ms += 1000.0;
+    }
+    committed.generation_wall_s = 99.0;
+    committed.threads = 7;
+    let ok = crate::report::compare(&committed, &fresh, true);
+    assert!(ok.is_empty(), "{ok:?}");
+    let mut stale = committed.clone();
+    stale.chips[1]
+        .capabilities
+        .insert("gpio".into(), "skeleton".into());
+    stale.summarise();
+    let diff = crate::report::compare(&stale, &fresh, true);
+    assert!(
+        diff.iter()
+            .any(|d| d.contains("LM3S6965.svd: capabilities")),
+        "{diff:?}"
+    );
+    let mut unstamped = committed.clone();
+    unstamped.chips[1].pac_digest = None;
+    let diff = crate::report::compare(&unstamped, &fresh, true);
+    assert!(diff.iter().any(|d| d.contains("pac_digest")), "{diff:?}");
+    let mut missing = committed.clone();
+    missing.chips.pop();
+    missing.summarise();
+    assert!(!crate::report::compare(&missing, &fresh, true).is_empty());
+    assert!(crate::report::compare(&missing, &fresh, false).is_empty());
 }
 
 #[test]
