@@ -21,12 +21,20 @@ pub struct Args {
     /// Wall-clock limit of one QEMU run, seconds.
     #[arg(long, default_value_t = 60)]
     timeout: u64,
+    /// Fail when a committed results file, or the README's results block,
+    /// disagrees with this run (test statuses, twin faults, not-run
+    /// reasons; timings and messages may differ). The files are rewritten
+    /// either way, so `git diff` shows what changed.
+    #[arg(long)]
+    check: bool,
 }
 
 struct BoardRun {
     board: Board,
     results: Results,
     fault: Option<Results>,
+    /// Renode and probe-rs: ran, or why not.
+    others: Vec<Results>,
 }
 
 fn options(board: &str, backend: Backend, fault: bool, timeout: u64) -> conf::Options {
@@ -50,6 +58,7 @@ pub fn run(args: Args) -> Result<()> {
     let started = Instant::now();
     let mut runs = Vec::new();
     let mut failures = Vec::new();
+    let mut stale = Vec::new();
     for name in &names {
         let board = Board::load(&dir.join(format!("{name}.toml")))?;
         let svd = util::svd_path(&board.svd)?;
@@ -66,8 +75,9 @@ pub fn run(args: Args) -> Result<()> {
         if !results.passed() {
             failures.push(format!("{name}: tests failed"));
         }
-        write_json(&out.join(format!("{name}-qemu.json")), &results)?;
+        write_json(&out.join(format!("{name}-qemu.json")), &results, &mut stale)?;
         // The other backends, so the matrix shows them as not run, and why.
+        let mut others = Vec::new();
         for backend in [Backend::Renode, Backend::ProbeRs] {
             let r = conf::run(
                 &board,
@@ -88,12 +98,18 @@ pub fn run(args: Args) -> Result<()> {
                     r.not_run_reason.as_deref().unwrap_or("not run")
                 );
             }
-            write_json(&out.join(format!("{name}-{}.json", backend.as_str())), &r)?;
+            write_json(
+                &out.join(format!("{name}-{}.json", backend.as_str())),
+                &r,
+                &mut stale,
+            )?;
+            others.push(r);
         }
         runs.push(BoardRun {
             board,
             results,
             fault: None,
+            others,
         });
     }
     let normal_wall = started.elapsed();
@@ -123,22 +139,90 @@ pub fn run(args: Args) -> Result<()> {
                     missed.len()
                 ));
             }
-            write_json(&out.join(format!("{name}-qemu-fault.json")), &r)?;
+            write_json(
+                &out.join(format!("{name}-qemu-fault.json")),
+                &r,
+                &mut stale,
+            )?;
             run.fault = Some(r);
         }
     }
     let summary = summary(&runs, normal_wall, started.elapsed());
     std::fs::write(out.join("README.md"), &summary)?;
     print!("{summary}");
+    if args.boards.is_empty() && !args.no_fault {
+        if let Some(diff) = update_readme(&readme_block(&runs))? {
+            stale.push(diff);
+        }
+    }
+    if args.check && !stale.is_empty() {
+        for s in &stale {
+            eprintln!("stale: {s}");
+        }
+        failures.push(format!(
+            "{} committed conformance result(s) disagree with this run; \
+             commit what `cargo xtask conformance` wrote",
+            stale.len()
+        ));
+    }
     if !failures.is_empty() {
         bail!("conformance failures: {}", failures.join("; "));
     }
     Ok(())
 }
 
-fn write_json(path: &std::path::Path, r: &Results) -> Result<()> {
+fn write_json(path: &std::path::Path, r: &Results, stale: &mut Vec<String>) -> Result<()> {
+    let committed = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| serde_json::from_str::<Results>(&t).ok());
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    match committed {
+        None => stale.push(format!("{name}: not committed")),
+        Some(c) => {
+            if let Some(diff) = outcome_diff(&c, r) {
+                stale.push(format!("{name}: {diff}"));
+            }
+        }
+    }
     std::fs::write(path, serde_json::to_string_pretty(r)? + "\n")
         .with_context(|| format!("writing {}", path.display()))
+}
+
+/// What a results file claims, without what varies between runs
+/// (timings, dates, measured values in messages): the run's status and
+/// reason, and each test's name, instance, status and twin fault.
+fn outcome(r: &Results) -> (String, Option<String>, Vec<[String; 4]>) {
+    let tests = r
+        .tests
+        .iter()
+        .map(|t| {
+            [
+                t.name.clone(),
+                t.instance.clone(),
+                t.status.as_str().to_string(),
+                t.fault.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    (r.status.clone(), r.not_run_reason.clone(), tests)
+}
+
+/// The first difference between a committed result and this run's.
+fn outcome_diff(committed: &Results, now: &Results) -> Option<String> {
+    let (a, b) = (outcome(committed), outcome(now));
+    if a.0 != b.0 || a.1 != b.1 {
+        return Some(format!(
+            "run status {} ({:?}) is now {} ({:?})",
+            a.0, a.1, b.0, b.1
+        ));
+    }
+    if a.2.len() != b.2.len() {
+        return Some(format!("{} tests, now {}", a.2.len(), b.2.len()));
+    }
+    a.2.iter()
+        .zip(&b.2)
+        .find(|(x, y)| x != y)
+        .map(|(x, y)| format!("{} ({}) was {} {}, now {} {}", x[0], x[1], x[2], x[3], y[2], y[3]))
 }
 
 fn print_results(r: &Results) {
@@ -244,6 +328,68 @@ fn summary(runs: &[BoardRun], normal: Duration, total: Duration) -> String {
     }
     s.push_str(SCHEMA_DOC);
     s
+}
+
+const README_BEGIN: &str = "<!-- conformance:begin (written by `cargo xtask conformance`) -->";
+const README_END: &str = "<!-- conformance:end -->";
+
+/// The README's results table: per board and backend, what ran and what
+/// it showed. Counts only, so it is the same for every run of the same code.
+fn readme_block(runs: &[BoardRun]) -> String {
+    let mut s = String::from(
+        "| machine | chip | backend | passed | failed | skipped | passing tests caught by their twin fault |\n\
+         |---|---|---|---:|---:|---:|---:|\n",
+    );
+    for run in runs {
+        let r = &run.results;
+        let caught = run.fault.as_ref().map_or("not run".into(), |f| {
+            let v = conf::fault_verdicts(r, f);
+            format!("{} of {}", v.iter().filter(|v| v.caught).count(), v.len())
+        });
+        let _ = writeln!(
+            s,
+            "| {} | {} | qemu | {} | {} | {} | {caught} |",
+            run.board.machine,
+            r.chip,
+            r.count(Status::Pass),
+            r.count(Status::Fail),
+            r.count(Status::Skip),
+        );
+        for o in &run.others {
+            let cell = |n: usize| if o.status == "ran" { n.to_string() } else { "–".into() };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                run.board.machine,
+                r.chip,
+                o.backend,
+                cell(o.count(Status::Pass)),
+                cell(o.count(Status::Fail)),
+                cell(o.count(Status::Skip)),
+                o.not_run_reason.as_deref().unwrap_or("ran"),
+            );
+        }
+    }
+    s
+}
+
+/// Replace the README's results block; the old block, when it differed.
+fn update_readme(block: &str) -> Result<Option<String>> {
+    let path = util::root().join("README.md");
+    let text = std::fs::read_to_string(&path)?;
+    let (Some(b), Some(e)) = (text.find(README_BEGIN), text.find(README_END)) else {
+        bail!("README.md has no {README_BEGIN} … {README_END} block");
+    };
+    let old = &text[b + README_BEGIN.len()..e];
+    let new = format!("\n{block}");
+    if old == new {
+        return Ok(None);
+    }
+    std::fs::write(
+        &path,
+        format!("{}{README_BEGIN}{new}{}", &text[..b], &text[e..]),
+    )?;
+    Ok(Some("README.md conformance block".into()))
 }
 
 const SCHEMA_DOC: &str = r#"

@@ -118,6 +118,10 @@ pub struct ResultsFile {
     pub status: String,
     #[serde(default)]
     pub not_run_reason: Option<String>,
+    /// A run with each test under its twin fault: evidence that the tests
+    /// can fail, not of what the HAL does, so the matrix leaves it out.
+    #[serde(default)]
+    pub fault_injection: bool,
     #[serde(default)]
     pub started_at: Option<String>,
     #[serde(default)]
@@ -204,10 +208,14 @@ pub fn results_files(dir: &Path) -> Result<Vec<(PathBuf, ResultsFile)>> {
         }
     }
     paths.sort();
-    paths
-        .into_iter()
-        .map(|p| ResultsFile::read(&p).map(|r| (p, r)))
-        .collect()
+    let mut files = Vec::new();
+    for p in paths {
+        let r = ResultsFile::read(&p)?;
+        if !r.fault_injection {
+            files.push((p, r));
+        }
+    }
+    Ok(files)
 }
 
 /// Coverage records under `corpus-out/<Vendor>/<svd stem>/*.coverage.json`,
