@@ -188,3 +188,78 @@ fn renode_and_probe_rs_report_not_run_when_missing() {
     }
     assert!(dir.path().join("work/renode/lm3s6965evb.robot").is_file());
 }
+
+fn results(fault: bool, tests: &[(&str, conf::protocol::Status)]) -> conf::Results {
+    conf::Results {
+        schema_version: 1,
+        chip: "CHIP".into(),
+        svd: "svd/x.svd".into(),
+        board: "board".into(),
+        backend: "qemu".into(),
+        machine: "m".into(),
+        status: "ran".into(),
+        not_run_reason: None,
+        fault_injection: fault,
+        started_at: String::new(),
+        duration_s: 0.0,
+        build_s: 0.0,
+        tools: Default::default(),
+        tests: tests
+            .iter()
+            .map(|(name, status)| conf::TestResult {
+                name: (*name).into(),
+                trait_path: "-".into(),
+                capability: "gpio".into(),
+                instance: "P0".into(),
+                status: *status,
+                detail: String::new(),
+                duration_ms: 0.0,
+                fault: None,
+            })
+            .collect(),
+    }
+}
+
+/// A passing test counts as caught only if it failed in the fault run:
+/// passing there, missing there (an early abort) or a fault run that never
+/// ran are all misses; tests that did not pass normally are not judged.
+#[test]
+fn a_test_is_caught_only_by_failing_under_its_twin() {
+    use conf::protocol::Status::{Fail, Pass, Skip};
+    let normal = results(
+        false,
+        &[
+            ("gpio_output_stateful", Pass),
+            ("gpio_input_readback", Pass),
+            ("delay_ns", Pass),
+            ("delay_us", Skip),
+        ],
+    );
+    let fault = results(
+        true,
+        &[
+            ("gpio_output_stateful", Fail),
+            ("gpio_input_readback", Pass),
+        ],
+    );
+    let verdicts = conf::fault_verdicts(&normal, &fault);
+    let caught: Vec<(&str, bool)> = verdicts
+        .iter()
+        .map(|v| (v.test.as_str(), v.caught))
+        .collect();
+    assert_eq!(
+        caught,
+        [
+            ("gpio_output_stateful", true),
+            ("gpio_input_readback", false),
+            ("delay_ns", false),
+        ]
+    );
+    assert_eq!(verdicts[0].fault, "pin_writes_ignored");
+    assert_eq!(verdicts[2].detail, "did not run under its fault");
+    assert_eq!(conf::fault_missed(&normal, &fault).len(), 2);
+
+    let mut not_run = fault.clone();
+    not_run.status = "not-run".into();
+    assert_eq!(conf::fault_missed(&normal, &not_run).len(), 3);
+}
