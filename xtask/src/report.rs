@@ -183,9 +183,22 @@ impl Report {
         let (checked, threads) = (first.checked, first.threads);
         let wall = reports.iter().map(|r| r.generation_wall_s).sum();
         // A later report's row for an SVD replaces an earlier one: re-run
-        // SVDs are merged onto a record.
+        // SVDs are merged onto a record. A result the later run did not
+        // produce is kept from the earlier row while its stamp holds (the
+        // same PAC, and for HAL results the same HAL, bytes).
         let mut chips: BTreeMap<String, ChipResult> = BTreeMap::new();
-        for c in reports.into_iter().flat_map(|r| r.chips) {
+        for mut c in reports.into_iter().flat_map(|r| r.chips) {
+            if let Some(old) = chips.get(&c.key()) {
+                let same_pac = old.pac_digest.is_some() && old.pac_digest == c.pac_digest;
+                let same_hal = same_pac && old.hal_digest == c.hal_digest;
+                if c.check.is_none() && same_pac {
+                    c.check = old.check.clone();
+                }
+                if c.hal_check.is_none() && c.hal_thumb.is_none() && same_hal {
+                    c.hal_check = old.hal_check.clone();
+                    c.hal_thumb = old.hal_thumb.clone();
+                }
+            }
             chips.insert(c.key(), c);
         }
         Ok(Self::new(
@@ -509,7 +522,21 @@ pub fn compare(committed: &Report, fresh: &Report, all: bool) -> Vec<String> {
         let (a, b) = (c.generation_fields(), f.generation_fields());
         for (field, want) in &b {
             let got = a.get(field).unwrap_or(&serde_json::Value::Null);
-            if got != want {
+            if let (Some(g), Some(w)) = (got.as_object(), want.as_object()) {
+                // capabilities, repair_codes: name the key.
+                let keys: std::collections::BTreeSet<&String> = g.keys().chain(w.keys()).collect();
+                for k in keys {
+                    let (x, y) = (g.get(k), w.get(k));
+                    if x != y {
+                        let show = |v: Option<&serde_json::Value>| v.map_or("(none)".into(), short);
+                        out.push(format!(
+                            "{key}: {field}.{k}: committed {}, fresh {}",
+                            show(x),
+                            show(y)
+                        ));
+                    }
+                }
+            } else if got != want {
                 out.push(format!(
                     "{key}: {field}: committed {}, fresh {}",
                     short(got),

@@ -533,3 +533,32 @@ fn invalid_results_name_the_file_and_key() {
         "{text}"
     );
 }
+
+/// Merging a re-run onto a record keeps an earlier result only while its
+/// stamp holds.
+#[test]
+fn merge_keeps_results_whose_stamps_hold() {
+    let f = fixture("merge");
+    let mut old = f.report.clone();
+    for c in &mut old.chips {
+        c.pac_digest = Some("p".into());
+        c.hal_digest = Some("h".into());
+    }
+    let mut new = old.clone();
+    for c in &mut new.chips {
+        (c.check, c.hal_check, c.hal_thumb) = (None, None, None);
+        c.hal_digest = Some("h2".into());
+    }
+    let merged = Report::merge(vec![old, new]).unwrap();
+    let lm = merged
+        .chips
+        .iter()
+        .find(|c| c.file == "LM3S6965.svd")
+        .unwrap();
+    assert!(lm.check.is_some(), "same PAC bytes: the PAC check stands");
+    assert!(
+        lm.hal_check.is_none(),
+        "other HAL bytes: the HAL result goes"
+    );
+    assert_eq!(merged.chips.len(), 2);
+}
