@@ -139,11 +139,7 @@ pub fn run(args: Args) -> Result<()> {
                     missed.len()
                 ));
             }
-            write_json(
-                &out.join(format!("{name}-qemu-fault.json")),
-                &r,
-                &mut stale,
-            )?;
+            write_json(&out.join(format!("{name}-qemu-fault.json")), &r, &mut stale)?;
             run.fault = Some(r);
         }
     }
@@ -219,10 +215,12 @@ fn outcome_diff(committed: &Results, now: &Results) -> Option<String> {
     if a.2.len() != b.2.len() {
         return Some(format!("{} tests, now {}", a.2.len(), b.2.len()));
     }
-    a.2.iter()
-        .zip(&b.2)
-        .find(|(x, y)| x != y)
-        .map(|(x, y)| format!("{} ({}) was {} {}, now {} {}", x[0], x[1], x[2], x[3], y[2], y[3]))
+    a.2.iter().zip(&b.2).find(|(x, y)| x != y).map(|(x, y)| {
+        format!(
+            "{} ({}) was {} {}, now {} {}",
+            x[0], x[1], x[2], x[3], y[2], y[3]
+        )
+    })
 }
 
 fn print_results(r: &Results) {
@@ -356,7 +354,13 @@ fn readme_block(runs: &[BoardRun]) -> String {
             r.count(Status::Skip),
         );
         for o in &run.others {
-            let cell = |n: usize| if o.status == "ran" { n.to_string() } else { "–".into() };
+            let cell = |n: usize| {
+                if o.status == "ran" {
+                    n.to_string()
+                } else {
+                    "–".into()
+                }
+            };
             let _ = writeln!(
                 s,
                 "| {} | {} | {} | {} | {} | {} | {} |",
