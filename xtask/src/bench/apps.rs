@@ -4,7 +4,10 @@
 //! so the PAC builds only those peripherals; (b) the same with every
 //! driver and the PAC's `all` feature on (enums stay off in both, as the
 //! HAL leaves them); (c) a blinky with raw register access on svd2rust's
-//! PAC, no HAL: the baseline.
+//! PAC, no HAL: the baseline; (d) the same blinky on svd2rust's PAC
+//! generated with `--feature-peripheral`, only the blinky's peripherals
+//! enabled: the fair baseline for (a), which also builds only what it
+//! uses. svd2rust has no enum gate, so (c) and (d) keep its enums.
 
 use super::prepare::Crate;
 use anyhow::{bail, Context, Result};
@@ -23,40 +26,73 @@ pub struct App {
     pub rebuilt: Vec<String>,
 }
 
+/// A blinky on svd2rust's PAC for one chip.
+pub struct RawBlinky {
+    pub chip: &'static str,
+    /// Clock gate and direction, run once.
+    pub setup: &'static str,
+    /// The toggle, run every half second.
+    pub toggle: &'static str,
+    /// The peripherals `setup` and `toggle` use (the `p.<name>` fields):
+    /// the cargo features (d) enables on the feature-gated PAC.
+    pub peripherals: &'static [&'static str],
+    /// Features (d) enables although the blinky does not use them: svd2rust
+    /// 0.37.1's `--feature-peripheral` PAC fails to compile (E0084, a
+    /// `#[repr(u16)] enum Interrupt` whose variants are all cfg'd out) when
+    /// no enabled peripheral has an interrupt, as GPIO on nrf51 and
+    /// MB9BF50xR has none. The chip's clock controller (small, and what the
+    /// other chips' blinkies enable anyway) is added there.
+    pub workaround: &'static [&'static str],
+}
+
 /// Per chip, the GPIO writes of a blinky on svd2rust's PAC: clock gate and
 /// direction (run once), then the toggle. Pin 0 of the first port; the
-/// register names are svd2rust 0.37's accessors for each SVD.
-const RAW_BLINKY: &[(&str, &str, &str)] = &[
-    (
-        "LM3S6965",
-        "p.sysctl.rcgc2().modify(|r, w| w.bits(r.bits() | 1)); p.gpioa.dir().modify(|r, w| w.bits(r.bits() | 1)); p.gpioa.den().modify(|r, w| w.bits(r.bits() | 1));",
-        "p.gpioa.data().modify(|r, w| w.bits(r.bits() ^ 1));",
-    ),
-    (
-        "nrf51",
-        "p.gpio.dirset().write(|w| w.bits(1));",
-        "p.gpio.out().modify(|r, w| w.bits(r.bits() ^ 1));",
-    ),
-    (
-        "STM32F40x",
-        "p.rcc.ahb1enr().modify(|r, w| w.bits(r.bits() | 1)); p.gpioa.moder().modify(|r, w| w.bits((r.bits() & !3) | 1));",
-        "p.gpioa.odr().modify(|r, w| w.bits(r.bits() ^ 1));",
-    ),
-    (
-        "ATSAM3X8E",
-        "p.pmc.pmc_pcer0().write(|w| w.bits(1 << 11)); p.pioa.per().write(|w| w.bits(1)); p.pioa.oer().write(|w| w.bits(1));",
-        "if p.pioa.odsr().read().bits() & 1 == 0 { p.pioa.sodr().write(|w| w.bits(1)); } else { p.pioa.codr().write(|w| w.bits(1)); }",
-    ),
-    (
-        "MB9BF50xR",
-        "p.gpio.pfr0().modify(|r, w| w.bits(r.bits() & !1)); p.gpio.ddr0().modify(|r, w| w.bits(r.bits() | 1));",
-        "p.gpio.pdor0().modify(|r, w| w.bits(r.bits() ^ 1));",
-    ),
-    (
-        "MK64F12",
-        "p.sim.scgc5().modify(|r, w| w.bits(r.bits() | (1 << 9))); p.porta.pcr0().write(|w| w.bits(1 << 8)); p.gpioa.pddr().modify(|r, w| w.bits(r.bits() | 1));",
-        "p.gpioa.ptor().write(|w| w.bits(1));",
-    ),
+/// register names are svd2rust 0.37's accessors for each SVD. ATSAM3X8E's
+/// SVD gives these registers no reset value, so svd2rust offers no `write`
+/// on them, only `write_with_zero`.
+pub const RAW_BLINKY: &[RawBlinky] = &[
+    RawBlinky {
+        chip: "LM3S6965",
+        setup: "p.sysctl.rcgc2().modify(|r, w| w.bits(r.bits() | 1)); p.gpioa.dir().modify(|r, w| w.bits(r.bits() | 1)); p.gpioa.den().modify(|r, w| w.bits(r.bits() | 1));",
+        toggle: "p.gpioa.data().modify(|r, w| w.bits(r.bits() ^ 1));",
+        peripherals: &["sysctl", "gpioa"],
+        workaround: &[],
+    },
+    RawBlinky {
+        chip: "nrf51",
+        setup: "p.gpio.dirset().write(|w| w.bits(1));",
+        toggle: "p.gpio.out().modify(|r, w| w.bits(r.bits() ^ 1));",
+        peripherals: &["gpio"],
+        workaround: &["clock"],
+    },
+    RawBlinky {
+        chip: "STM32F40x",
+        setup: "p.rcc.ahb1enr().modify(|r, w| w.bits(r.bits() | 1)); p.gpioa.moder().modify(|r, w| w.bits((r.bits() & !3) | 1));",
+        toggle: "p.gpioa.odr().modify(|r, w| w.bits(r.bits() ^ 1));",
+        peripherals: &["rcc", "gpioa"],
+        workaround: &[],
+    },
+    RawBlinky {
+        chip: "ATSAM3X8E",
+        setup: "p.pmc.pmc_pcer0().write_with_zero(|w| w.bits(1 << 11)); p.pioa.per().write_with_zero(|w| w.bits(1)); p.pioa.oer().write_with_zero(|w| w.bits(1));",
+        toggle: "if p.pioa.odsr().read().bits() & 1 == 0 { p.pioa.sodr().write_with_zero(|w| w.bits(1)); } else { p.pioa.codr().write_with_zero(|w| w.bits(1)); }",
+        peripherals: &["pmc", "pioa"],
+        workaround: &[],
+    },
+    RawBlinky {
+        chip: "MB9BF50xR",
+        setup: "p.gpio.pfr0().modify(|r, w| w.bits(r.bits() & !1)); p.gpio.ddr0().modify(|r, w| w.bits(r.bits() | 1));",
+        toggle: "p.gpio.pdor0().modify(|r, w| w.bits(r.bits() ^ 1));",
+        peripherals: &["gpio"],
+        workaround: &["crg"],
+    },
+    RawBlinky {
+        chip: "MK64F12",
+        setup: "p.sim.scgc5().modify(|r, w| w.bits(r.bits() | (1 << 9))); p.porta.pcr0().write(|w| w.bits(1 << 8)); p.gpioa.pddr().modify(|r, w| w.bits(r.bits() | 1));",
+        toggle: "p.gpioa.ptor().write(|w| w.bits(1));",
+        peripherals: &["sim", "porta", "gpioa"],
+        workaround: &[],
+    },
 ];
 
 const BUILD_RS: &str = "//! cortex-m-rt's link.x; memory.x comes from the PAC or the HAL.
@@ -182,34 +218,78 @@ fn example_features(manifest: &Path) -> Result<Vec<String>> {
     Ok(features)
 }
 
-/// (c): blinky on svd2rust's PAC with the table's register writes.
+/// The table's blinky for `chip`.
+pub fn raw_blinky_of(chip: &str) -> Result<&'static RawBlinky> {
+    RAW_BLINKY
+        .iter()
+        .find(|b| b.chip == chip)
+        .with_context(|| format!("no raw blinky for {chip} in bench/apps.rs"))
+}
+
+/// The flavour of svd2rust's PAC a raw blinky builds on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RawPac {
+    /// (c) svd2rust's default output: every peripheral.
+    Full,
+    /// (d) `--feature-peripheral`, only the blinky's peripherals enabled.
+    FeatureGated,
+}
+
+/// (c) or (d): blinky on svd2rust's PAC with the table's register writes.
 pub fn raw_app(
     dir: &Path,
     chip: &str,
     stem: &str,
     pac: &Crate,
     memory_x: &Path,
+    flavour: RawPac,
 ) -> Result<App, String> {
-    write_raw_app(dir, chip, stem, pac, memory_x).map_err(|e| format!("{e:#}"))
+    write_raw_app(dir, chip, stem, pac, memory_x, flavour).map_err(|e| format!("{e:#}"))
 }
 
-fn write_raw_app(dir: &Path, chip: &str, stem: &str, pac: &Crate, memory_x: &Path) -> Result<App> {
-    let (_, setup, toggle) = RAW_BLINKY
-        .iter()
-        .find(|(c, _, _)| *c == chip)
-        .with_context(|| format!("no raw blinky for {chip} in bench/apps.rs"))?;
+/// The package name of the raw blinky application.
+pub fn raw_app_name(stem: &str, flavour: RawPac) -> String {
+    match flavour {
+        RawPac::Full => format!("bench-{stem}-svd2rust"),
+        RawPac::FeatureGated => format!("bench-{stem}-svd2rust-gated"),
+    }
+}
+
+fn write_raw_app(
+    dir: &Path,
+    chip: &str,
+    stem: &str,
+    pac: &Crate,
+    memory_x: &Path,
+    flavour: RawPac,
+) -> Result<App> {
+    let blinky = raw_blinky_of(chip)?;
     std::fs::create_dir_all(dir.join("src"))?;
-    std::fs::write(dir.join("src/blinky.rs"), raw_blinky(chip, setup, toggle))?;
+    std::fs::write(
+        dir.join("src/blinky.rs"),
+        raw_blinky(chip, blinky.setup, blinky.toggle),
+    )?;
     std::fs::copy(memory_x, dir.join("memory.x")).context("hal-gen's memory.x")?;
     std::fs::write(dir.join("build.rs"), RAW_BUILD_RS)?;
-    let bin = format!("{stem}-raw-blinky");
+    let (bin, extra) = match flavour {
+        RawPac::Full => (format!("{stem}-raw-blinky"), String::new()),
+        RawPac::FeatureGated => (
+            format!("{stem}-raw-blinky-gated"),
+            blinky
+                .peripherals
+                .iter()
+                .chain(blinky.workaround)
+                .map(|p| format!(", \"{p}\""))
+                .collect(),
+        ),
+    };
     let deps = format!(
-        "pac = {{ package = \"{}\", path = \"{}\", features = [\"rt\", \"critical-section\"] }}\n\
+        "pac = {{ package = \"{}\", path = \"{}\", features = [\"rt\", \"critical-section\"{extra}] }}\n\
          cortex-m = {{ version = \"0.7\", features = [\"critical-section-single-core\"] }}\ncortex-m-rt = \"0.7\"\n",
         pac.name,
         path_of(&pac.dir)
     );
-    let name = format!("bench-{stem}-svd2rust");
+    let name = raw_app_name(stem, flavour);
     std::fs::write(
         dir.join("Cargo.toml"),
         manifest(&name, &[(bin.clone(), "src/blinky.rs")], &deps),
@@ -260,4 +340,28 @@ fn panic(_: &core::panic::PanicInfo) -> ! {{
 }}
 "
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RAW_BLINKY;
+    use std::collections::BTreeSet;
+
+    /// The `p.<peripheral>` fields a snippet uses.
+    fn fields(code: &str) -> BTreeSet<String> {
+        code.split("p.")
+            .skip(1)
+            .filter_map(|rest| rest.split('.').next().map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn gated_features_are_the_peripherals_the_blinky_touches() {
+        for b in RAW_BLINKY {
+            let used: BTreeSet<String> =
+                fields(b.setup).union(&fields(b.toggle)).cloned().collect();
+            let listed: BTreeSet<String> = b.peripherals.iter().map(|p| p.to_string()).collect();
+            assert_eq!(used, listed, "{}", b.chip);
+        }
+    }
 }

@@ -163,8 +163,15 @@ pub struct AppRow {
     pub hal_all: Figure,
     /// (c) raw blinky on svd2rust's PAC.
     pub svd2rust_raw: Figure,
+    /// (d) the same blinky on svd2rust's `--feature-peripheral` PAC, only
+    /// the blinky's peripherals enabled (absent from runs before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub svd2rust_gated: Option<Figure>,
     pub a_over_c: Option<f64>,
     pub b_over_c: Option<f64>,
+    /// a/d: (a) against the fair, feature-gated baseline.
+    #[serde(default)]
+    pub a_over_d: Option<f64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -174,11 +181,14 @@ pub struct AppSection {
     pub rows: Vec<AppRow>,
     pub median_a_over_c: Option<f64>,
     pub median_b_over_c: Option<f64>,
+    #[serde(default)]
+    pub median_a_over_d: Option<f64>,
 }
 
 pub const APP_TIMED: &str = "host `cargo check` of the application (CARGO_INCREMENTAL=0) after \
-     touching the PAC's src/lib.rs, so the timed run checks the PAC, the HAL (a, b) and the \
-     application; third-party crates (cortex-m, cortex-m-rt, embedded-hal, …) and build scripts prebuilt";
+     touching the PAC's src/lib.rs, so the timed run checks the PAC (for (d) only its enabled \
+     peripherals), the HAL (a, b) and the application; third-party crates (cortex-m, cortex-m-rt, \
+     embedded-hal, …) and build scripts prebuilt";
 
 pub fn app(chips: &[Prepared], runs: usize) -> Result<AppSection> {
     println!("(3) cargo check of the small application, median of {runs} runs:");
@@ -189,25 +199,31 @@ pub fn app(chips: &[Prepared], runs: usize) -> Result<AppSection> {
             app_job(&p.app_hal),
             app_job(&p.app_hal_all),
             app_job(&p.app_raw),
+            app_job(&p.app_raw_gated),
         ];
-        let [hal, hal_all, svd2rust_raw]: [Figure; 3] = measure(jobs, runs)
+        let [hal, hal_all, svd2rust_raw, svd2rust_gated]: [Figure; 4] = measure(jobs, runs)
             .try_into()
-            .unwrap_or_else(|_| unreachable!("three jobs, three figures"));
+            .unwrap_or_else(|_| unreachable!("four jobs, four figures"));
         let row = AppRow {
             chip: p.name.clone(),
             a_over_c: ratio(&hal, &svd2rust_raw),
             b_over_c: ratio(&hal_all, &svd2rust_raw),
+            a_over_d: ratio(&hal, &svd2rust_gated),
             hal,
             hal_all,
             svd2rust_raw,
+            svd2rust_gated: Some(svd2rust_gated),
         };
+        let r = |r: Option<f64>| r.map_or("–".into(), |r| format!("{r:.2}"));
         println!(
-            "{:<12} (a) {:>24}  (b) {:>24}  (c) {:>24}  a/c {}",
+            "{:<12} (a) {:>24}  (b) {:>24}  (c) {:>24}  (d) {:>24}  a/c {}  a/d {}",
             row.chip,
             row.hal.show(),
             row.hal_all.show(),
             row.svd2rust_raw.show(),
-            row.a_over_c.map_or("–".into(), |r| format!("{r:.2}"))
+            row.svd2rust_gated.as_ref().map_or("–".into(), Figure::show),
+            r(row.a_over_c),
+            r(row.a_over_d)
         );
         cargo::forget(&host_target(), &p.packages)?;
         rows.push(row);
@@ -217,6 +233,7 @@ pub fn app(chips: &[Prepared], runs: usize) -> Result<AppSection> {
         timed: APP_TIMED.into(),
         median_a_over_c: median_ratio(rows.iter().map(|r| r.a_over_c)),
         median_b_over_c: median_ratio(rows.iter().map(|r| r.b_over_c)),
+        median_a_over_d: median_ratio(rows.iter().map(|r| r.a_over_d)),
         rows,
     })
 }

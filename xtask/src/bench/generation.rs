@@ -40,6 +40,11 @@ fn time(f: impl FnOnce() -> Result<()>) -> Result<f64> {
 /// svd2rust → form → rustfmt, as svd2rust's documentation describes; the
 /// seconds each of the three took.
 pub fn baseline(tools: &Tools, svd: &Path, dir: &Path) -> Result<[f64; 3]> {
+    baseline_with(tools, svd, dir, &[])
+}
+
+/// [`baseline`] with more svd2rust CLI flags (`--feature-peripheral`).
+pub fn baseline_with(tools: &Tools, svd: &Path, dir: &Path, flags: &[&str]) -> Result<[f64; 3]> {
     let _ = std::fs::remove_dir_all(dir);
     std::fs::create_dir_all(dir)?;
     let a = time(|| {
@@ -49,7 +54,8 @@ pub fn baseline(tools: &Tools, svd: &Path, dir: &Path) -> Result<[f64; 3]> {
                 .arg(svd)
                 .arg("-o")
                 .arg(dir)
-                .args(["--target", "cortex-m"]),
+                .args(["--target", "cortex-m"])
+                .args(flags),
         )
     })?;
     let b = time(|| {

@@ -1,9 +1,11 @@
 //! The crates the compile figures build, per chip, under
 //! `.cache/bench/chips/<chip>/`: hal-gen's output, svd2rust's PAC made into
-//! a crate, and the three applications (see `apps`).
+//! a crate (twice: default, and `--feature-peripheral`), and the four
+//! applications (see `apps`).
 
 use super::apps;
-use super::generation::baseline;
+use super::apps::RawPac;
+use super::generation::{baseline, baseline_with};
 use super::tools::Tools;
 use super::Chip;
 use crate::util;
@@ -37,18 +39,79 @@ pub struct Prepared {
     pub app_hal_all: Result<apps::App, String>,
     /// (3c) blinky on svd2rust's PAC, raw register access.
     pub app_raw: Result<apps::App, String>,
+    /// (3d) the same blinky on svd2rust's `--feature-peripheral` PAC with
+    /// only the blinky's peripherals enabled.
+    pub app_raw_gated: Result<apps::App, String>,
     /// Every package above, whose artifacts are deleted after the chip.
     pub packages: Vec<String>,
 }
 
-/// The crate manifest svd2rust's documentation gives for its output.
-fn svd2rust_manifest(name: &str) -> String {
+/// The crate manifest svd2rust's documentation gives for its output, with
+/// `features`: the lines of the features.toml svd2rust writes with
+/// `--feature-peripheral` (one feature per peripheral, `all-peripherals`).
+fn svd2rust_manifest(name: &str, features: &str) -> String {
     format!(
         "[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2021\"\npublish = false\n\n\
          [dependencies]\ncritical-section = {{ version = \"1.0\", optional = true }}\n\
          cortex-m = \"0.7.6\"\ncortex-m-rt = {{ version = \"0.7.3\", optional = true }}\nvcell = \"0.1.2\"\n\n\
-         [features]\nrt = [\"cortex-m-rt/device\"]\n\n[workspace]\n"
+         [features]\nrt = [\"cortex-m-rt/device\"]\n{features}\n[workspace]\n"
     )
+}
+
+/// The `name = [...]` lines of the features.toml svd2rust writes beside
+/// its output with `--feature-peripheral` (svd2rust writes no Cargo.toml),
+/// after checking that they declare every `feature = "…"` the generated
+/// code tests and every peripheral in `wanted`.
+fn peripheral_features(gen: &Path, wanted: &[&str]) -> Result<String> {
+    let path = gen.join("features.toml");
+    let text = std::fs::read_to_string(&path).context("svd2rust's features.toml")?;
+    let table: toml::Table = text.parse().context("svd2rust's features.toml")?;
+    let declared = table
+        .get("features")
+        .and_then(|f| f.as_table())
+        .context("features.toml has no [features]")?;
+    let mut used = std::collections::BTreeSet::new();
+    for file in rust_files(&gen.join("src"))? {
+        let code = std::fs::read_to_string(&file)?;
+        used.extend(cfg_features(&code));
+    }
+    let own = ["rt", "critical-section"];
+    let undeclared: Vec<&String> = used
+        .iter()
+        .filter(|f| !own.contains(&f.as_str()) && !declared.contains_key(f.as_str()))
+        .collect();
+    if !undeclared.is_empty() {
+        anyhow::bail!("svd2rust's code tests features its features.toml lacks: {undeclared:?}");
+    }
+    if let Some(missing) = wanted.iter().find(|w| !declared.contains_key(**w)) {
+        anyhow::bail!("svd2rust declares no feature {missing} (see bench/apps.rs RAW_BLINKY)");
+    }
+    Ok(text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with('[') && !l.trim().is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect())
+}
+
+/// Every `feature = "name"` in Rust source.
+fn cfg_features(code: &str) -> Vec<String> {
+    code.split("feature = \"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next().map(str::to_string))
+        .collect()
+}
+
+fn rust_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            out.extend(rust_files(&path)?);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    Ok(out)
 }
 
 /// Replace `dst`'s generated files with `src`'s, keeping its Cargo.lock
@@ -88,13 +151,37 @@ pub fn prepare(chip: &Chip, tools: &Tools) -> Result<Prepared> {
         .and_then(|_| {
             let pac_dir = dir.join("svd2rust-pac");
             sync_svd2rust(&dir.join("svd2rust-gen"), &pac_dir)?;
-            std::fs::write(pac_dir.join("Cargo.toml"), svd2rust_manifest(&s2r_name))?;
+            std::fs::write(pac_dir.join("Cargo.toml"), svd2rust_manifest(&s2r_name, ""))?;
             Ok(Crate {
                 dir: pac_dir,
                 name: s2r_name.clone(),
             })
         })
         .map_err(|e| format!("svd2rust pipeline: {e:#}"));
+    let gated_name = format!("{stem}-svd2rust-gated-pac");
+    let gated_pac = apps::raw_blinky_of(&chip.name)
+        .and_then(|blinky| {
+            let gen = dir.join("svd2rust-gated-gen");
+            baseline_with(tools, &chip.svd, &gen, &["--feature-peripheral"])?;
+            let wanted: Vec<&str> = blinky
+                .peripherals
+                .iter()
+                .chain(blinky.workaround)
+                .copied()
+                .collect();
+            let features = peripheral_features(&gen, &wanted)?;
+            let pac_dir = dir.join("svd2rust-gated-pac");
+            sync_svd2rust(&gen, &pac_dir)?;
+            std::fs::write(
+                pac_dir.join("Cargo.toml"),
+                svd2rust_manifest(&gated_name, &features),
+            )?;
+            Ok(Crate {
+                dir: pac_dir,
+                name: gated_name.clone(),
+            })
+        })
+        .map_err(|e| format!("svd2rust --feature-peripheral pipeline: {e:#}"));
 
     let app_hal = apps::hal_app(&dir.join("app-hal"), &stem, &hal, &hal_gen_pac, false);
     let app_hal_all = apps::hal_app(&dir.join("app-hal-all"), &stem, &hal, &hal_gen_pac, true);
@@ -105,6 +192,18 @@ pub fn prepare(chip: &Chip, tools: &Tools) -> Result<Prepared> {
             &stem,
             pac,
             &hal_gen_pac.dir.join("memory.x"),
+            RawPac::Full,
+        ),
+        Err(e) => Err(e.clone()),
+    };
+    let app_raw_gated = match &gated_pac {
+        Ok(pac) => apps::raw_app(
+            &dir.join("app-svd2rust-gated"),
+            &chip.name,
+            &stem,
+            pac,
+            &hal_gen_pac.dir.join("memory.x"),
+            RawPac::FeatureGated,
         ),
         Err(e) => Err(e.clone()),
     };
@@ -112,9 +211,11 @@ pub fn prepare(chip: &Chip, tools: &Tools) -> Result<Prepared> {
         hal_gen_pac.name.clone(),
         hal.name.clone(),
         s2r_name,
+        gated_name,
         format!("bench-{stem}-hal"),
         format!("bench-{stem}-hal-all"),
-        format!("bench-{stem}-svd2rust"),
+        apps::raw_app_name(&stem, RawPac::Full),
+        apps::raw_app_name(&stem, RawPac::FeatureGated),
     ];
     Ok(Prepared {
         name: chip.name.clone(),
@@ -125,5 +226,17 @@ pub fn prepare(chip: &Chip, tools: &Tools) -> Result<Prepared> {
         app_hal,
         app_hal_all,
         app_raw,
+        app_raw_gated,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cfg_features;
+
+    #[test]
+    fn reads_cfg_features() {
+        let code = "#[cfg(feature = \"gpioa\")]\npub mod gpioa;\n#[cfg(any(feature = \"uart0\", feature = \"uart1\"))]\n";
+        assert_eq!(cfg_features(code), ["gpioa", "uart0", "uart1"]);
+    }
 }

@@ -1,6 +1,7 @@
 //! Figure 4: `cargo build --release` of the application for the chip's
-//! thumb target, (a) on hal-gen's HAL against (c) raw on svd2rust's PAC:
-//! wall time (dependencies prebuilt, as in `cargo`) and flash size.
+//! thumb target, (a) on hal-gen's HAL against (c) raw on svd2rust's PAC
+//! and (d) raw on its feature-gated PAC: wall time (dependencies prebuilt,
+//! as in `cargo`) and flash size.
 
 use super::apps::App;
 use super::check::{measure, Job};
@@ -30,6 +31,15 @@ pub struct Row {
     pub ratio: Option<f64>,
     pub hal_bins: Vec<Binary>,
     pub svd2rust_bins: Vec<Binary>,
+    /// (d) raw blinky on svd2rust's feature-gated PAC (absent from runs
+    /// before it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub svd2rust_gated: Option<Figure>,
+    /// a/d.
+    #[serde(default)]
+    pub ratio_gated: Option<f64>,
+    #[serde(default)]
+    pub svd2rust_gated_bins: Vec<Binary>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -38,6 +48,8 @@ pub struct Section {
     pub timed: String,
     pub rows: Vec<Row>,
     pub median_ratio: Option<f64>,
+    #[serde(default)]
+    pub median_ratio_gated: Option<f64>,
 }
 
 pub const TIMED: &str = "`cargo build --release` (default release profile) for the chip's thumb \
@@ -88,18 +100,25 @@ pub fn run(chips: &[Prepared], runs: usize) -> Result<Section> {
     let mut rows = Vec::new();
     for p in chips {
         eprintln!("  {} …", p.name);
-        let jobs = vec![job(&p.app_hal, &p.triple), job(&p.app_raw, &p.triple)];
-        let [hal, svd2rust_raw]: [Figure; 2] = measure(jobs, runs)
+        let jobs = vec![
+            job(&p.app_hal, &p.triple),
+            job(&p.app_raw, &p.triple),
+            job(&p.app_raw_gated, &p.triple),
+        ];
+        let [hal, svd2rust_raw, svd2rust_gated]: [Figure; 3] = measure(jobs, runs)
             .try_into()
-            .unwrap_or_else(|_| unreachable!("two jobs, two figures"));
+            .unwrap_or_else(|_| unreachable!("three jobs, three figures"));
         let row = Row {
             chip: p.name.clone(),
             triple: p.triple.clone(),
             ratio: ratio(&hal, &svd2rust_raw),
+            ratio_gated: ratio(&hal, &svd2rust_gated),
             hal_bins: sizes(&p.app_hal, &p.triple, &hal),
             svd2rust_bins: sizes(&p.app_raw, &p.triple, &svd2rust_raw),
+            svd2rust_gated_bins: sizes(&p.app_raw_gated, &p.triple, &svd2rust_gated),
             hal,
             svd2rust_raw,
+            svd2rust_gated: Some(svd2rust_gated),
         };
         let show = |bins: &[Binary]| {
             bins.iter()
@@ -111,12 +130,14 @@ pub fn run(chips: &[Prepared], runs: usize) -> Result<Section> {
                 .join(", ")
         };
         println!(
-            "{:<12} hal-gen {:>24} [{}]  svd2rust {:>24} [{}]",
+            "{:<12} hal-gen {:>24} [{}]  svd2rust {:>24} [{}]  svd2rust gated {:>24} [{}]",
             row.chip,
             row.hal.show(),
             show(&row.hal_bins),
             row.svd2rust_raw.show(),
-            show(&row.svd2rust_bins)
+            show(&row.svd2rust_bins),
+            row.svd2rust_gated.as_ref().map_or("–".into(), Figure::show),
+            show(&row.svd2rust_gated_bins)
         );
         super::cargo::forget(&target_dir(), &p.packages)?;
         rows.push(row);
@@ -125,6 +146,7 @@ pub fn run(chips: &[Prepared], runs: usize) -> Result<Section> {
         runs,
         timed: TIMED.into(),
         median_ratio: median_ratio(rows.iter().map(|r| r.ratio)),
+        median_ratio_gated: median_ratio(rows.iter().map(|r| r.ratio_gated)),
         rows,
     })
 }
