@@ -193,9 +193,19 @@ struct ConformanceCli {
     /// Where `corpus:` SVD paths of board files resolve.
     #[arg(long, default_value = ".cache/corpus/cmsis-svd-0.4/cmsis_svd/data")]
     corpus: PathBuf,
-    /// Write the results JSON here.
+    /// Write the results JSON here (the fault run's beside it, as
+    /// `FILE.fault.json`).
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
+    /// Run this harness firmware instead of generating one: any HAL's
+    /// build linked with `hal-gen-conformance` (see
+    /// docs/conformance/other-hals.md). QEMU only.
+    #[arg(long, value_name = "ELF")]
+    firmware: Option<PathBuf>,
+    /// With --firmware: the same harness built with its twin faults armed;
+    /// every test that passed must fail in it.
+    #[arg(long, value_name = "ELF", requires = "firmware")]
+    fault_firmware: Option<PathBuf>,
     /// Then run again with each test under its own twin fault
     /// (`conformance::fault`): every test that passed must now fail.
     #[arg(long)]
@@ -211,10 +221,6 @@ struct ConformanceCli {
 fn conformance(cli: &ConformanceCli) -> miette::Result<bool> {
     use hal_gen::conformance as conf;
     let board = conf::Board::find(&cli.boards, &cli.machine)?;
-    let svd = match &cli.svd {
-        Some(svd) => svd.clone(),
-        None => board.svd_path(std::path::Path::new("."), Some(&cli.corpus))?,
-    };
     let work = cli.work_dir.join(&board.name);
     let opts = conf::Options {
         backend: cli.backend,
@@ -222,6 +228,18 @@ fn conformance(cli: &ConformanceCli) -> miette::Result<bool> {
         target_dir: cli.work_dir.join("target"),
         work_dir: work,
         timeout: std::time::Duration::from_secs(cli.timeout),
+    };
+    if let Some(elf) = &cli.firmware {
+        eprintln!("conformance: {} on {} (qemu)", elf.display(), board.name);
+        let normal_opts = conf::Options {
+            fault: false,
+            ..opts.clone()
+        };
+        return firmware(cli, &board, elf, &normal_opts);
+    }
+    let svd = match &cli.svd {
+        Some(svd) => svd.clone(),
+        None => board.svd_path(std::path::Path::new("."), Some(&cli.corpus))?,
     };
     eprintln!(
         "conformance: {} on {} ({}){}",
@@ -270,6 +288,45 @@ fn conformance(cli: &ConformanceCli) -> miette::Result<bool> {
         verdicts.len()
     );
     Ok(missed == 0 && !verdicts.is_empty())
+}
+
+/// `--firmware`: a harness someone else built, run and judged the same way.
+fn firmware(
+    cli: &ConformanceCli,
+    board: &hal_gen::conformance::Board,
+    elf: &std::path::Path,
+    opts: &hal_gen::conformance::Options,
+) -> miette::Result<bool> {
+    use hal_gen::conformance as conf;
+    if cli.backend != conf::Backend::Qemu {
+        miette::bail!("--firmware runs under QEMU only (--backend qemu)");
+    }
+    let results = conf::run_firmware(board, elf, opts)?;
+    print_results(&board.name, &results);
+    if let Some(path) = &cli.json {
+        write_results(path, &results)?;
+    }
+    let Some(fault_elf) = &cli.fault_firmware else {
+        return Ok(results.passed());
+    };
+    let fault_opts = conf::Options {
+        fault: true,
+        ..opts.clone()
+    };
+    let faulty = conf::run_firmware(board, fault_elf, &fault_opts)?;
+    let missed = conf::fault_missed(&results, &faulty);
+    for m in &missed {
+        eprintln!("  MISSED {m}");
+    }
+    if let Some(path) = &cli.json {
+        write_results(&path.with_extension("fault.json"), &faulty)?;
+    }
+    eprintln!(
+        "{}: {} passing test(s) not caught by their twin fault",
+        board.name,
+        missed.len()
+    );
+    Ok(results.passed() && missed.is_empty())
 }
 
 fn print_results(board: &str, results: &hal_gen::conformance::Results) {

@@ -223,14 +223,18 @@ fn rustc_version() -> String {
 }
 
 fn base_results(p: &Prepared, backend: Backend, machine: &str, fault: bool) -> Results {
+    results_for(&p.generated.chip.name, &p.board, backend, machine, fault)
+}
+
+fn results_for(chip: &str, board: &Board, backend: Backend, machine: &str, fault: bool) -> Results {
     let mut tools = BTreeMap::new();
     tools.insert("hal-gen".into(), env!("CARGO_PKG_VERSION").into());
     tools.insert("rustc".into(), rustc_version());
     Results {
         schema_version: results::SCHEMA_VERSION,
-        chip: p.generated.chip.name.clone(),
-        svd: p.board.svd.clone(),
-        board: p.board.name.clone(),
+        chip: chip.into(),
+        svd: board.svd.clone(),
+        board: board.name.clone(),
         backend: backend.as_str().into(),
         machine: machine.into(),
         status: "ran".into(),
@@ -269,20 +273,58 @@ pub fn run(
 fn run_qemu(p: &Prepared, opts: &Options) -> Result<Results, ConformanceError> {
     let mut r = base_results(p, Backend::Qemu, &p.board.machine, opts.fault);
     let Some(version) = qemu::version() else {
-        return Ok(not_run(
-            r,
-            "qemu-system-arm not found (Debian: apt-get install qemu-system-arm), not run".into(),
-        ));
+        return Ok(not_run(r, QEMU_MISSING.into()));
     };
     r.tools.insert("qemu".into(), version);
     let t = Instant::now();
     let elf = build(p, opts, &[], true)?;
     r.build_s = t.elapsed().as_secs_f64();
-    let run = qemu::run(&p.board, &elf, opts.timeout)?;
+    judge_qemu(r, &p.board, &elf, opts)
+}
+
+const QEMU_MISSING: &str =
+    "qemu-system-arm not found (Debian: apt-get install qemu-system-arm), not run";
+
+/// Run a harness firmware built elsewhere (any HAL's, linked with
+/// `hal-gen-conformance`) on the board's QEMU machine, with the same host
+/// side and the same results as a generated harness. The chip is the one
+/// the firmware's `begin` line names; `opts.fault` only labels the run
+/// (the firmware decides what it wraps).
+pub fn run_firmware(
+    board: &Board,
+    elf: &Path,
+    opts: &Options,
+) -> Result<Results, ConformanceError> {
+    let mut r = results_for("-", board, Backend::Qemu, &board.machine, opts.fault);
+    r.svd = "-".into();
+    let Some(version) = qemu::version() else {
+        return Ok(not_run(r, QEMU_MISSING.into()));
+    };
+    r.tools = BTreeMap::from([("qemu".into(), version)]);
+    judge_qemu(r, board, elf, opts)
+}
+
+/// Run `elf` under QEMU and turn what it printed, and what the host saw on
+/// the UART, into test results.
+fn judge_qemu(
+    mut r: Results,
+    board: &Board,
+    elf: &Path,
+    opts: &Options,
+) -> Result<Results, ConformanceError> {
+    let run = qemu::run(board, elf, opts.timeout)?;
+    if let Some(chip) = run.events.iter().find_map(|(_, e)| match e {
+        Event::Begin { chip, .. } => Some(chip.clone()),
+        _ => None,
+    }) {
+        if r.chip == "-" {
+            r.chip = chip;
+        }
+    }
     r.duration_s = run.wall.as_secs_f64();
     r.tests = tests_from_events(&run.events);
     // The host's half of the serial write tests.
-    let host_check = match (&p.board.serial, p.board.skip_reason("serial")) {
+    let host_check = match (&board.serial, board.skip_reason("serial")) {
         (Some(serial), _) => Some(match qemu::check_uart_stream(&run.uart) {
             Ok(()) => (serial.instance.clone(), Status::Pass, String::new()),
             Err(why) => (serial.instance.clone(), Status::Fail, why),
