@@ -143,6 +143,12 @@ pub fn run(args: Args) -> Result<()> {
             run.fault = Some(r);
         }
     }
+    if args.boards.is_empty() && !args.no_fault {
+        for peer in PEERS {
+            run_peer(peer, args.timeout, &out, &mut stale, &mut failures)
+                .with_context(|| format!("peer {}", peer.dir))?;
+        }
+    }
     let summary = summary(&runs, normal_wall, started.elapsed());
     std::fs::write(out.join("README.md"), &summary)?;
     print!("{summary}");
@@ -164,6 +170,103 @@ pub fn run(args: Args) -> Result<()> {
     if !failures.is_empty() {
         bail!("conformance failures: {}", failures.join("; "));
     }
+    Ok(())
+}
+
+/// A HAL nobody here wrote, judged by the same suite: a harness crate under
+/// `peers/`, built for the board's target and run through the same runner
+/// (`run_firmware`), plain and with its twin faults armed. Its results sit
+/// under docs/conformance/peer/ (explained in its README there) and are
+/// checked like the generated HALs'.
+struct Peer {
+    dir: &'static str,
+    board: &'static str,
+    triple: &'static str,
+    bin: &'static str,
+    results: &'static str,
+}
+
+const PEERS: &[Peer] = &[Peer {
+    dir: "peers/nrf51-hal",
+    board: "microbit",
+    triple: "thumbv6m-none-eabi",
+    bin: "hgc-peer-nrf51-hal",
+    results: "microbit-nrf51-hal-qemu",
+}];
+
+fn run_peer(
+    peer: &Peer,
+    timeout: u64,
+    out: &std::path::Path,
+    stale: &mut Vec<String>,
+    failures: &mut Vec<String>,
+) -> Result<()> {
+    let root = util::root();
+    let dir = root.join(peer.dir);
+    let board = Board::load(&root.join(format!("conformance/boards/{}.toml", peer.board)))?;
+    let toolchain = hal_gen::cross::detect(peer.triple)?;
+    let target_dir = util::cache().join("peer-target");
+    let elf_dir = util::cache().join("peer-elf");
+    std::fs::create_dir_all(&elf_dir)?;
+    let mut elves = Vec::new();
+    for fault in [false, true] {
+        eprintln!(
+            "peer {}: building{} …",
+            peer.dir,
+            if fault { " with twin faults" } else { "" }
+        );
+        let mut cmd = toolchain.cargo("build", &dir, peer.triple, &target_dir);
+        // Its .cargo/config.toml (the linker script) is found from here.
+        cmd.current_dir(&dir)
+            .args(["--release", "--quiet", "--locked"]);
+        if fault {
+            cmd.args(["--features", "fault"]);
+        }
+        let status = cmd.status()?;
+        if !status.success() {
+            bail!("building {} failed", peer.dir);
+        }
+        let elf = elf_dir.join(format!(
+            "{}{}.elf",
+            peer.bin,
+            if fault { "-fault" } else { "" }
+        ));
+        std::fs::copy(
+            target_dir.join(peer.triple).join("release").join(peer.bin),
+            &elf,
+        )?;
+        elves.push(elf);
+    }
+    let opts = |fault| options(peer.board, Backend::Qemu, fault, timeout);
+    let results = conf::run_firmware(&board, &elves[0], &opts(false))?;
+    print_results(&results);
+    let faulty = conf::run_firmware(&board, &elves[1], &opts(true))?;
+    let missed = conf::fault_missed(&results, &faulty);
+    for m in &missed {
+        eprintln!("  NOT caught: {m}");
+    }
+    if !results.passed() {
+        failures.push(format!("peer {}: tests failed", peer.dir));
+    }
+    if !missed.is_empty() {
+        failures.push(format!(
+            "peer {}: {} test(s) survived their fault",
+            peer.dir,
+            missed.len()
+        ));
+    }
+    let peer_out = out.join("peer");
+    std::fs::create_dir_all(&peer_out)?;
+    write_json(
+        &peer_out.join(format!("{}.json", peer.results)),
+        &results,
+        stale,
+    )?;
+    write_json(
+        &peer_out.join(format!("{}.fault.json", peer.results)),
+        &faulty,
+        stale,
+    )?;
     Ok(())
 }
 
