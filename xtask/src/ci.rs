@@ -101,7 +101,7 @@ const STEPS: &[Step] = &[
     Step {
         // Each passing test must fail under its twin fault, and the
         // committed results must match this run.
-        name: "conformance (6 QEMU machines, each test under its twin fault, results checked)",
+        name: "conformance (6 QEMU machines and the nrf51-hal peer, each test under its twin fault, results checked)",
         run: || xtask(&["conformance", "--check"]),
     },
     Step {
