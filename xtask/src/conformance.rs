@@ -375,10 +375,7 @@ fn summary(runs: &[BoardRun], normal: Duration, total: Duration) -> String {
             cell("i2c"),
             cell("delay"),
             cell("pwm"),
-            run.fault.as_ref().map_or("not run".into(), |f| {
-                let v = conf::fault_verdicts(r, f);
-                format!("{} of {}", v.iter().filter(|v| v.caught).count(), v.len())
-            }),
+            caught(run),
             r.build_s,
             r.duration_s
         );
@@ -431,8 +428,16 @@ fn summary(runs: &[BoardRun], normal: Duration, total: Duration) -> String {
     s
 }
 
-const README_BEGIN: &str = "<!-- conformance:begin (written by `cargo xtask conformance`) -->";
-const README_END: &str = "<!-- conformance:end -->";
+/// The README block `cargo xtask conformance` writes (`report::readme`).
+const README_BLOCK: &str = "conformance-table";
+
+/// `N of M`: passing tests that failed under their twin fault.
+fn caught(run: &BoardRun) -> String {
+    run.fault.as_ref().map_or("not run".into(), |f| {
+        let v = conf::fault_verdicts(&run.results, f);
+        format!("{} of {}", v.iter().filter(|v| v.caught).count(), v.len())
+    })
+}
 
 /// The README's results table: per board and backend, what ran and what
 /// it showed. Counts only, so it is the same for every run of the same code.
@@ -443,18 +448,15 @@ fn readme_block(runs: &[BoardRun]) -> String {
     );
     for run in runs {
         let r = &run.results;
-        let caught = run.fault.as_ref().map_or("not run".into(), |f| {
-            let v = conf::fault_verdicts(r, f);
-            format!("{} of {}", v.iter().filter(|v| v.caught).count(), v.len())
-        });
         let _ = writeln!(
             s,
-            "| {} | {} | qemu | {} | {} | {} | {caught} |",
+            "| {} | {} | qemu | {} | {} | {} | {} |",
             run.board.machine,
             r.chip,
             r.count(Status::Pass),
             r.count(Status::Fail),
             r.count(Status::Skip),
+            caught(run),
         );
         for o in &run.others {
             let cell = |n: usize| {
@@ -480,23 +482,13 @@ fn readme_block(runs: &[BoardRun]) -> String {
     s
 }
 
-/// Replace the README's results block; the old block, when it differed.
+/// Replace the README's results block; a note when the old one differed.
 fn update_readme(block: &str) -> Result<Option<String>> {
     let path = util::root().join("README.md");
-    let text = std::fs::read_to_string(&path)?;
-    let (Some(b), Some(e)) = (text.find(README_BEGIN), text.find(README_END)) else {
-        bail!("README.md has no {README_BEGIN} … {README_END} block");
-    };
-    let old = &text[b + README_BEGIN.len()..e];
-    let new = format!("\n{block}");
-    if old == new {
-        return Ok(None);
-    }
-    std::fs::write(
-        &path,
-        format!("{}{README_BEGIN}{new}{}", &text[..b], &text[e..]),
-    )?;
-    Ok(Some("README.md conformance block".into()))
+    let stale = crate::report::readme::check(&path, README_BLOCK, block)?
+        .map(|diff| format!("README.md {README_BLOCK} block: {diff}"));
+    crate::report::readme::write(&path, README_BLOCK, block)?;
+    Ok(stale)
 }
 
 const SCHEMA_DOC: &str = r#"
