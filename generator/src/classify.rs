@@ -249,14 +249,34 @@ fn flatten_into(
                         .fields
                         .iter()
                         .flatten()
-                        .map(|f| FlatField {
-                            name: f.name.clone(),
-                            bit: f.bit_range.offset,
-                            width: f.bit_range.width,
-                            access: f
+                        .flat_map(|f| {
+                            let access = f
                                 .access
                                 .or(r.properties.access)
-                                .unwrap_or(Access::ReadWrite),
+                                .unwrap_or(Access::ReadWrite);
+                            // A field array (`pin%s`, dim 32) is one
+                            // field per element.
+                            let elements: Vec<(String, u32)> = match f {
+                                svd_rs::MaybeArray::Array(_, d) => d
+                                    .indexes()
+                                    .zip(0u32..)
+                                    .map(|(idx, i)| {
+                                        (
+                                            f.name.replace("%s", &idx),
+                                            f.bit_range.offset + i * d.dim_increment,
+                                        )
+                                    })
+                                    .collect(),
+                                svd_rs::MaybeArray::Single(_) => {
+                                    vec![(f.name.clone(), f.bit_range.offset)]
+                                }
+                            };
+                            elements.into_iter().map(move |(name, bit)| FlatField {
+                                name,
+                                bit,
+                                width: f.bit_range.width,
+                                access,
+                            })
                         })
                         .collect(),
                 });

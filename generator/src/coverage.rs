@@ -6,6 +6,7 @@
 use crate::catalogue::{Capability, Kind};
 use crate::classify::InstanceClass;
 use crate::model::Chip;
+use crate::target::Arch;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -21,6 +22,11 @@ pub struct CoverageRecord {
     pub svd_file: String,
     pub cpu: Option<String>,
     pub target_triple: Option<&'static str>,
+    /// How the core and target were decided, and what was assumed (an
+    /// application-class core says so here). Absent when `<cpu>` named a
+    /// known core outright.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub target_notes: Vec<String>,
     pub pac_crate: String,
     pub hal_crate: String,
     /// Capability → status, in matrix vocabulary.
@@ -59,9 +65,14 @@ pub fn record(chip: &Chip, classes: &[InstanceClass]) -> CoverageRecord {
             .filter(|c| c.matches.iter().any(|m| m.provides.contains(&cap)))
             .map(|c| c.instance.clone())
             .collect();
-        // SysTick is part of every Cortex-M core, so the delay always exists.
-        if cap == Capability::Delay && chip.target.has_rt() {
-            generated.insert(0, "SysTick".into());
+        // SysTick is part of every Cortex-M core and mcycle of every
+        // RISC-V core, so the delay always exists.
+        if cap == Capability::Delay {
+            match chip.target.arch {
+                Arch::CortexM => generated.insert(0, "SysTick".into()),
+                Arch::RiscV => generated.insert(0, "mcycle".into()),
+                Arch::Other => {}
+            }
         }
         let kind = kind_of(cap);
         let skeleton: Vec<String> = classes
@@ -94,6 +105,7 @@ pub fn record(chip: &Chip, classes: &[InstanceClass]) -> CoverageRecord {
         svd_file: chip.svd_file.clone(),
         cpu: chip.target.cpu.clone(),
         target_triple: chip.target.triple,
+        target_notes: chip.target.notes.clone(),
         pac_crate: chip.pac_crate_name(),
         hal_crate: chip.hal_crate_name(),
         capabilities,

@@ -37,6 +37,8 @@ pub struct HalCrateContext {
     pub svd_file: String,
     pub generator_version: &'static str,
     pub cortex_m: bool,
+    /// A RISC-V core: `riscv`/`riscv-rt`, `DelayNs` on `mcycle`.
+    pub riscv: bool,
     pub target_triple: Option<&'static str>,
     /// One per driver instance: its PAC peripheral's feature, which is
     /// also the HAL feature that compiles the driver.
@@ -325,6 +327,11 @@ pub fn crate_files(
             "src/delay.rs".into(),
             renderer.render("hal/delay.rs.j2", &ctx)?,
         );
+    } else if ctx.riscv {
+        files.insert(
+            "src/delay.rs".into(),
+            renderer.render("hal/delay_riscv.rs.j2", &ctx)?,
+        );
     }
     if !ctx.examples.is_empty() {
         files.insert("build.rs".into(), renderer.render("hal/build.rs.j2", &ctx)?);
@@ -418,7 +425,8 @@ pub fn crate_context(
             drivers,
         })
         .collect();
-    let cortex_m = chip.target.has_rt();
+    let cortex_m = chip.target.arch == crate::target::Arch::CortexM;
+    let riscv = chip.target.arch == crate::target::Arch::RiscV;
     let first = |kind: &str, cap: &str| {
         kinds
             .iter()
@@ -428,7 +436,7 @@ pub fn crate_context(
             .cloned()
     };
     let mut examples = Vec::new();
-    if cortex_m {
+    if cortex_m || riscv {
         if let Some(d) = first("gpio", "gpio") {
             examples.push(ExampleContext {
                 name: "blinky",
@@ -453,18 +461,23 @@ pub fn crate_context(
                 .filter(|d| d.provides.contains(&cap.as_str()))
                 .map(|d| d.instance.as_str())
                 .collect();
-            let systick = *cap == Capability::Delay && cortex_m;
+            // The core's own delay: SysTick on Cortex-M, mcycle on RISC-V.
+            let core_delay = match (*cap == Capability::Delay, cortex_m, riscv) {
+                (true, true, _) => Some("SysTick"),
+                (true, _, true) => Some("mcycle"),
+                _ => None,
+            };
             CapabilityRow {
                 capability: cap.as_str(),
                 traits: cap.traits(),
-                status: if names.is_empty() && !systick {
+                status: if names.is_empty() && core_delay.is_none() {
                     "absent"
                 } else {
                     "generated"
                 },
-                instances: match (systick, names.is_empty()) {
-                    (true, true) => "SysTick".into(),
-                    (true, false) => format!("SysTick, {}", names.join(", ")),
+                instances: match (core_delay, names.is_empty()) {
+                    (Some(core), true) => core.into(),
+                    (Some(core), false) => format!("{core}, {}", names.join(", ")),
                     _ => names.join(", "),
                 },
             }
@@ -479,6 +492,7 @@ pub fn crate_context(
         svd_file: chip.svd_file.clone(),
         generator_version: env!("CARGO_PKG_VERSION"),
         cortex_m,
+        riscv,
         target_triple: chip.target.triple,
         pac_features: needed.into_iter().collect(),
         kinds,

@@ -72,7 +72,7 @@ impl Chip {
             version: device.version.clone(),
             description: clean_text(&device.description),
             svd_file,
-            target: TargetInfo::from_cpu(device.cpu.as_ref()),
+            target: TargetInfo::from_device(device),
             peripherals,
             interrupts,
         }

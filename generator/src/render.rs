@@ -39,6 +39,8 @@ pub struct PacCrateContext {
     pub target_triple: Option<&'static str>,
     pub target_assumed: bool,
     pub has_rt: bool,
+    /// `cortex-m`, `riscv` or `none`: which runtime crates the PAC uses.
+    pub runtime: &'static str,
     pub features: Vec<FeatureContext>,
     pub interrupts: Vec<String>,
     pub memory: MemoryContext,
@@ -166,6 +168,7 @@ pub fn pac_context(
         target_triple: chip.target.triple,
         target_assumed: chip.target.assumed,
         has_rt: chip.target.has_rt(),
+        runtime: chip.target.runtime(),
         features: feature_contexts,
         interrupts: interrupts.to_vec(),
         memory: memory_for(chip),
@@ -238,7 +241,10 @@ fn memory_for(chip: &Chip) -> MemoryContext {
         .or_else(|| table.vendor_default.get_key_value("default"))
         .expect("data/memory.toml has a default");
     let source = if key == "default" {
-        "generic Cortex-M defaults".to_string()
+        match chip.target.arch {
+            crate::target::Arch::CortexM => "generic Cortex-M defaults".to_string(),
+            _ => "generic defaults (flash at 0, RAM at 0x20000000)".to_string(),
+        }
     } else {
         format!("{key} defaults")
     };

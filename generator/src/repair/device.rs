@@ -79,15 +79,29 @@ pub(super) fn run(device: &mut Device, ctx: &mut Ctx) {
                 ctx.repair_device(
                     "cpu-from-table",
                     &name,
-                    format!("no <cpu>; core {} (fpu: {}) from hal-gen's core table: {source}", cpu.name, cpu.fpu_present),
+                    format!(
+                        "no <cpu>; core {} (fpu: {}) from hal-gen's core table: {source}",
+                        cpu.name, cpu.fpu_present
+                    ),
                 );
                 device.cpu = Some(cpu);
             }
-            None => ctx.warn_device(
-                "cpu-unknown",
-                &name,
-                "no <cpu> and the chip is not in hal-gen's core table; assuming Cortex-M3 (thumbv7m-none-eabi)",
-            ),
+            None => {
+                // The core may still be clear from the content (a RISC-V
+                // interrupt controller, ...): word the warning as decided.
+                let target = crate::target::TargetInfo::from_device(device);
+                let assumed = match (target.arch, target.triple) {
+                    (crate::target::Arch::RiscV, Some(triple)) => {
+                        format!("RISC-V from its content, built for {triple}")
+                    }
+                    _ => "assuming Cortex-M3 (thumbv7m-none-eabi)".to_string(),
+                };
+                ctx.warn_device(
+                    "cpu-unknown",
+                    &name,
+                    format!("no <cpu> and the chip is not in hal-gen's core table; {assumed}"),
+                )
+            }
         }
     }
     interrupts_in_range(device, ctx);
