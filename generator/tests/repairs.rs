@@ -55,6 +55,15 @@ fn expectations() -> Vec<(&'static str, Vec<Expect>)> {
     vec![
         ("minimal.svd", vec![]),
         (
+            "riscv_no_cpu.svd",
+            // RISC-V from its CLINT: the warning says so, not Cortex-M3.
+            vec![bug(warning(r(
+                "cpu-unknown",
+                "RISCV_NO_CPU",
+                "<name>RISCV_NO_CPU</name>",
+            )))],
+        ),
+        (
             "no_cpu.svd",
             // Device-level diagnostics should point at <device>.
             vec![bug(warning(r(
@@ -546,6 +555,19 @@ fn targets_follow_the_cpu() {
         );
     }
     assert!(!g.files["cortex-a-pac/Cargo.toml"].contains("cortex-m"));
+
+    // A CPU-less chip with a CLINT is RISC-V, and the warning says so.
+    let g = generate_ok("riscv_no_cpu.svd");
+    assert_eq!(g.chip.target.triple, Some("riscv32i-unknown-none-elf"));
+    assert!(g.chip.target.assumed);
+    let warning = g
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "cpu-unknown")
+        .unwrap();
+    assert!(warning.message.contains("RISC-V"), "{}", warning.message);
+    assert!(g.files["riscv-no-cpu-pac/Cargo.toml"].contains("riscv-rt"));
+    assert!(g.files["riscv-no-cpu-pac/memory.x"].contains("REGION_TEXT"));
 }
 
 /// Repairs run before duplicate peripherals are renamed, and the source map

@@ -1,6 +1,7 @@
-//! `cargo xtask cross`: build generated PACs for their thumb target, then
-//! their HAL crates with the examples (release, linked with the PAC's
-//! memory.x), so "builds for the target" includes a linked firmware.
+//! `cargo xtask cross`: build generated PACs for their target (thumb or
+//! riscv), then their HAL crates with the examples (release, linked with
+//! the PAC's memory.x), so "builds for the target" includes a linked
+//! firmware.
 
 use anyhow::{bail, Context, Result};
 use std::path::PathBuf;
@@ -8,9 +9,38 @@ use std::time::Instant;
 
 #[derive(clap::Args)]
 pub struct Args {
-    /// SVD files to generate and build. Default: the bundled SVDs plus one
-    /// corpus chip per major vendor.
+    /// SVD files to generate and build. Default: the bundled SVDs, one
+    /// corpus chip per major vendor and a RISC-V sample from the
+    /// validation corpus.
     svds: Vec<PathBuf>,
+}
+
+/// RISC-V chips from the validation corpus (../shared/corpus, never
+/// committed): a SiFive part without <cpu>, a part whose <cpu> says CM3,
+/// and an Espressif part with an ISA string.
+pub const RISCV_SAMPLE: &[&str] = &[
+    "SiFive-Community/e310x.svd",
+    "GigaDevice/GD32VF103.svd",
+    "Espressif/esp32c3.svd",
+];
+
+/// The unpacked validation corpus, unpacking it on first use.
+fn validation_dir() -> Result<PathBuf> {
+    let dir = crate::util::cache().join("validation");
+    if dir.join(".complete").is_file() {
+        return Ok(dir);
+    }
+    let script = crate::util::root().join("../shared/corpus/unpack.sh");
+    let status = std::process::Command::new("bash")
+        .arg(&script)
+        .arg(&dir)
+        .current_dir(crate::util::root())
+        .status()
+        .with_context(|| format!("running {}", script.display()))?;
+    if !status.success() {
+        bail!("{} failed", script.display());
+    }
+    Ok(dir)
 }
 
 /// Corpus chips whose PACs must build for their target (issue acceptance).
@@ -30,6 +60,8 @@ pub fn run(args: Args) -> Result<()> {
         svds.push(root.join("svd/CMSDK_AN385.svd"));
         let data = crate::fetch::corpus_dir()?;
         svds.extend(DEFAULT_CORPUS.iter().map(|p| data.join(p)));
+        let validation = validation_dir()?;
+        svds.extend(RISCV_SAMPLE.iter().map(|p| validation.join(p)));
     }
     let out = crate::util::cache().join("cross-out");
     let target_dir = crate::util::cache().join("cross-target");
@@ -44,7 +76,7 @@ pub fn run(args: Args) -> Result<()> {
         hal_gen::write_output(&out, &g.files, &g.chip.svd_file, &config)?;
         let Some(triple) = g.chip.target.triple else {
             println!(
-                "{:<14} no thumb target ({:?}); skipped",
+                "{:<14} no target to build for ({:?}); skipped",
                 g.chip.name, g.chip.target.arch
             );
             continue;
