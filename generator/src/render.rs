@@ -38,6 +38,8 @@ pub struct PacCrateContext {
     pub svd2rust_version: &'static str,
     pub target_triple: Option<&'static str>,
     pub target_assumed: bool,
+    /// How the core was decided and what was assumed (see `TargetInfo`).
+    pub target_notes: Vec<String>,
     pub has_rt: bool,
     /// `cortex-m`, `riscv` or `none`: which runtime crates the PAC uses.
     pub runtime: &'static str,
@@ -167,6 +169,7 @@ pub fn pac_context(
         svd2rust_version: "0.37.1",
         target_triple: chip.target.triple,
         target_assumed: chip.target.assumed,
+        target_notes: chip.target.notes.clone(),
         has_rt: chip.target.has_rt(),
         runtime: chip.target.runtime(),
         features: feature_contexts,

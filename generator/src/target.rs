@@ -206,7 +206,7 @@ impl TargetInfo {
         let Some(cpu) = device.cpu.as_ref() else {
             if evidence.any() {
                 let note = format!(
-                    "the SVD has no <cpu>; RISC-V from its content: {}",
+                    "the SVD has no `<cpu>`; RISC-V from its content: {}",
                     evidence.describe()
                 );
                 return Self::riscv(None, device, note);
@@ -221,7 +221,7 @@ impl TargetInfo {
                 isa: None,
                 microcontroller: true,
                 notes: vec![
-                    "the SVD has no <cpu> and nothing in it says which core it is \
+                    "the SVD has no `<cpu>` and nothing in it says which core it is \
                      (no RISC-V interrupt controller, machine timer or RISC-V wording): \
                      assumed Cortex-M3 (thumbv7m-none-eabi)"
                         .into(),
@@ -231,7 +231,10 @@ impl TargetInfo {
         let declared = Self::from_cpu(cpu);
         match declared.arch {
             Arch::RiscV => {
-                let note = format!("<cpu> {} names a RISC-V core", cpu.name.trim());
+                let note = format!(
+                    "`<cpu>` (or hal-gen's core table, where the SVD has none) names {}, a RISC-V core",
+                    cpu.name.trim()
+                );
                 Self::riscv(Some(cpu.name.trim()), device, note)
             }
             // A declared Cortex-M core with a RISC-V interrupt controller and
@@ -239,7 +242,7 @@ impl TargetInfo {
             // from a template (a Cortex-M has an NVIC, not these).
             Arch::CortexM if !evidence.controllers.is_empty() && evidence.device_text => {
                 let note = format!(
-                    "<cpu> says {} but the SVD has {}: treated as RISC-V",
+                    "`<cpu>` says {} but the SVD has {}: treated as RISC-V",
                     cpu.name.trim(),
                     evidence.describe()
                 );
@@ -256,7 +259,7 @@ impl TargetInfo {
         let mut notes = vec![why];
         let from_text = cpu_name
             .and_then(find_isa)
-            .map(|i| (i, "<cpu>"))
+            .map(|i| (i, "`<cpu>`"))
             .or_else(|| find_isa(&device.description).map(|i| (i, "the device description")));
         let described_64 = {
             let d = device.description.to_ascii_lowercase();
@@ -279,7 +282,7 @@ impl TargetInfo {
                 (64, String::new(), true)
             }
             None if width_64 => {
-                notes.push("<width> is 64: taken as RV64; extensions not stated".into());
+                notes.push("`<width>` is 64: taken as RV64; extensions not stated".into());
                 (64, String::new(), true)
             }
             None => {
