@@ -30,7 +30,10 @@ pub struct Limits {
     pub max_registers: usize,
     /// Most fields in one device, after array expansion.
     pub max_fields: usize,
-    /// Largest `dim` of one array.
+    /// Largest `dim` of one array. Registers and fields after expansion
+    /// have their own limits; this one only bounds the names an array
+    /// expands to. Vendors ship genuine arrays of 5552 (a filter
+    /// coefficient table), so it sits well above that.
     pub max_dim: u32,
     /// Longest `derivedFrom` chain followed.
     pub max_derive_chain: usize,
@@ -48,7 +51,7 @@ impl Default for Limits {
             max_cluster_depth: 32,
             max_registers: 16_384,
             max_fields: 32_768,
-            max_dim: 4096,
+            max_dim: 65_536,
             max_derive_chain: 64,
             max_interrupt: 1023,
         }

@@ -202,10 +202,29 @@ fn generate_from(
     watch.lap("classify");
     share::identical_peripherals(&mut device);
     watch.lap("share");
-    let chip = model::Chip::from_device(&device, &source);
-    let pac = pac::emit(&mut device, &chip, config, cache, &mut |parts| {
-        watch.parts(parts)
-    })?;
+    let mut chip = model::Chip::from_device(&device, &source);
+    let pac = pac::emit(
+        &mut device,
+        &chip,
+        config,
+        cache,
+        &source,
+        &mut diagnostics,
+        &mut |parts| watch.parts(parts),
+    )?;
+    if pac.contained {
+        // Peripherals svd2rust could not render were repaired or dropped.
+        diagnostics.sort();
+        if config.strict {
+            if let Some(first) = diagnostics.repairs().next() {
+                return Err(Error::Strict {
+                    count: diagnostics.repairs().count(),
+                    first: format!("{}:{first}", source.file),
+                });
+            }
+        }
+        chip = model::Chip::from_device(&device, &source);
+    }
     let repair_count = diagnostics.repairs().count();
 
     let mut files = FileTree::new();

@@ -122,17 +122,28 @@ pub fn load_str(path: &Path, text: &str, config: &Config) -> Result<Loaded, Erro
     source
         .index_device(root, limits)
         .map_err(|hit| limit_error(path, text, hit))?;
+    // Tokens svd-parser would refuse, rewritten (each a diagnostic).
+    let mut diagnostics = Diagnostics::default();
+    let mut edits = crate::repair::lenient::normalise(root, text, &source, &mut diagnostics);
     drop(doc);
+    let edited;
+    let parse_text = if edits.is_empty() {
+        text
+    } else {
+        edited = edits.apply(text);
+        edited.as_str()
+    };
 
     let mut parser_config = svd_parser::Config::default();
     // Validation is the repair passes' job: they fix what they can and say so.
     parser_config.validate_level = svd_parser::ValidateLevel::Disabled;
-    let device = svd_parser::parse_with_config(text, &parser_config).map_err(|e| {
+    let device = svd_parser::parse_with_config(parse_text, &parser_config).map_err(|e| {
         let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+        // Positions are in the edited text: map them back to the file's.
         let offset = chain
             .iter()
             .find_map(|c| position_in_message(c))
-            .map(|(row, col)| offset_of(text, row, col))
+            .map(|(row, col)| edits.original_offset(offset_of(parse_text, row, col)))
             .unwrap_or(0);
         // Innermost cause first: it says what is wrong; the contexts say where.
         let mut message = chain.last().cloned().unwrap_or_default();
@@ -145,7 +156,7 @@ pub fn load_str(path: &Path, text: &str, config: &Config) -> Result<Loaded, Erro
     Ok(Loaded {
         device,
         source,
-        diagnostics: Diagnostics::default(),
+        diagnostics,
     })
 }
 

@@ -10,14 +10,17 @@
 //! rendered (`reuse`).
 
 mod cache;
+mod contain;
 mod enums;
 mod reuse;
 
 pub use cache::{CacheStats, ModuleCache};
 
 use crate::config::Config;
+use crate::diag::Diagnostics;
 use crate::error::Error;
 use crate::model::Chip;
+use crate::source_map::SourceMap;
 use proc_macro2::{Delimiter, Punct, Spacing, TokenStream, TokenTree};
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
@@ -34,6 +37,9 @@ pub struct PacOutput {
     pub features: Vec<String>,
     /// Interrupt handler names for `device.x`, in vector order.
     pub interrupt_handlers: Vec<String>,
+    /// svd2rust failed on the device as given, and peripherals were
+    /// repaired, reduced to skeletons or dropped (see [`contain`]).
+    pub contained: bool,
 }
 
 /// Cargo features svd2rust gates on that are not peripherals.
@@ -58,36 +64,55 @@ pub fn svd2rust_config(chip: &Chip, config: &Config) -> svd2rust::Config {
 /// and split + format summed over the modules, then the cache's hashing.
 ///
 /// With a cache, reusable peripherals are first looked up by their SVD
-/// description (see [`reuse`]); the device is handed back as it came.
+/// description (see [`reuse`]); the device is handed back as it came,
+/// unless svd2rust fails on it: then the peripherals at fault are repaired
+/// in place, each change a diagnostic in `diags` (see [`contain`]).
 pub fn emit(
     device: &mut Device,
     chip: &Chip,
     config: &Config,
     cache: Option<&ModuleCache>,
+    source: &SourceMap,
+    diags: &mut Diagnostics,
     laps: &mut dyn FnMut(&[Lap]),
 ) -> Result<PacOutput, Error> {
     let s2r = svd2rust_config(chip, config);
     let mut times = SubStages::default();
     let mut output = None;
+    let mut contained = false;
     if let Some(cache) = cache {
         let planned = Instant::now();
         let mut plan = reuse::Plan::make(device, &s2r, cache);
         times.cache += planned.elapsed();
         let rendered = times.render(device, &s2r);
         plan.restore(device);
-        // `None`: svd2rust's modules did not match the plan; render again
-        // without it rather than guess.
-        output = times.assemble(rendered?, Some(cache), &plan)?;
+        match rendered {
+            // `None`: svd2rust's modules did not match the plan; render
+            // again without it rather than guess.
+            Ok(rendered) => output = times.assemble(rendered, Some(cache), &plan)?,
+            Err(_) => contained = contain::contain(device, &s2r, source, diags),
+        }
     }
     let output = match output {
         Some(output) => output,
         None => {
-            let rendered = times.render(device, &s2r)?;
+            let rendered = match times.render(device, &s2r) {
+                Ok(rendered) => rendered,
+                Err(_) if !contained && contain::contain(device, &s2r, source, diags) => {
+                    contained = true;
+                    times.render(device, &s2r)?
+                }
+                Err(e) => return Err(e),
+            };
             let plan = reuse::Plan::default();
             times
                 .assemble(rendered, cache, &plan)?
                 .expect("an empty plan always matches")
         }
+    };
+    let output = PacOutput {
+        contained,
+        ..output
     };
     laps(&[
         ("svd2rust", times.svd2rust),
@@ -237,6 +262,7 @@ impl SubStages {
             modules,
             features: features.into_iter().collect(),
             interrupt_handlers,
+            contained: false,
         }))
     }
 

@@ -12,6 +12,7 @@ mod device;
 mod duplicates;
 mod enums;
 mod fields;
+pub mod lenient;
 mod names;
 mod properties;
 
