@@ -32,6 +32,15 @@ pub enum Fault {
     /// Every delay half as long as asked (a clock taken for twice its rate).
     /// Twin of the `delay_*` tests.
     DelayHalved,
+    /// Every delay a microsecond short of what was asked, or no delay when
+    /// asked less (a request rounded down to whole microseconds or whole
+    /// ticks). Twin of `delay_ns_sub_us` and `delay_us_past_tick`.
+    DelayMicroShort,
+    /// Every delay returns at once (a driver that does nothing). Twin of
+    /// `delay_ns_fraction`: a microsecond short of 1.5 µs is within a
+    /// Cortex-M0 HAL's own call overhead under QEMU, so the shorter twin
+    /// would not show whether the test can fail.
+    DelayIgnored,
     /// Writes return `Ok` and send nothing. Twin of `serial_write_io`,
     /// `serial_write_nb` and the host's `serial_host_saw_writes`.
     SerialWritesDropped,
@@ -76,6 +85,8 @@ impl Fault {
             Fault::PinWritesIgnored => "pin_writes_ignored",
             Fault::PinInputStuckLow => "pin_input_stuck_low",
             Fault::DelayHalved => "delay_halved",
+            Fault::DelayMicroShort => "delay_micro_short",
+            Fault::DelayIgnored => "delay_ignored",
             Fault::SerialWritesDropped => "serial_writes_dropped",
             Fault::SerialNeverWriteReady => "serial_never_write_ready",
             Fault::SerialAlwaysReadReady => "serial_always_read_ready",
@@ -168,11 +179,42 @@ impl<P: InputPin> InputPin for Faulty<P> {
     }
 }
 
+// Each method goes to the same method of the driver, so a fault build
+// times the driver's own `delay_us` and `delay_ms`, not the trait's
+// defaults built on `delay_ns`.
 impl<D: DelayNs> DelayNs for Faulty<D> {
     fn delay_ns(&mut self, ns: u32) {
         match self.armed {
             Fault::DelayHalved => self.inner.delay_ns(ns / 2),
+            Fault::DelayIgnored => {}
+            Fault::DelayMicroShort => {
+                if ns > 1_000 {
+                    self.inner.delay_ns(ns - 1_000)
+                }
+            }
             _ => self.inner.delay_ns(ns),
+        }
+    }
+    fn delay_us(&mut self, us: u32) {
+        match self.armed {
+            Fault::DelayHalved => self.inner.delay_us(us / 2),
+            Fault::DelayIgnored => {}
+            Fault::DelayMicroShort => {
+                if us > 1 {
+                    self.inner.delay_us(us - 1)
+                }
+            }
+            _ => self.inner.delay_us(us),
+        }
+    }
+    fn delay_ms(&mut self, ms: u32) {
+        match self.armed {
+            Fault::DelayHalved => self.inner.delay_ms(ms / 2),
+            Fault::DelayIgnored => {}
+            Fault::DelayMicroShort => self
+                .inner
+                .delay_us(ms.saturating_mul(1_000).saturating_sub(1)),
+            _ => self.inner.delay_ms(ms),
         }
     }
 }

@@ -130,6 +130,58 @@ fn delay() {
     fails(delay::ms(&mut SlowDelay(clock.clone()), &mut clock.clone()));
 }
 
+/// nrf-hal's `Timer::delay_ns` in a model: `delay_us(ns / 1000)`.
+struct WholeMicrosDelay(Clock);
+impl DelayNs for WholeMicrosDelay {
+    fn delay_ns(&mut self, ns: u32) {
+        let c = &(self.0).0;
+        c.set(c.get() + u64::from(ns / 1_000) * 1_000 + 300);
+    }
+}
+
+/// A delay on a 32.768 kHz clock that rounds to the nearest tick.
+struct NearestTickDelay(Clock);
+const SLOW_TICK_HZ: u64 = 32_768;
+impl DelayNs for NearestTickDelay {
+    fn delay_ns(&mut self, ns: u32) {
+        let ticks = (u64::from(ns) * SLOW_TICK_HZ + 500_000_000) / 1_000_000_000;
+        let c = &(self.0).0;
+        c.set(c.get() + ticks * 1_000_000_000 / SLOW_TICK_HZ + 300);
+    }
+}
+
+#[test]
+fn delay_below_a_microsecond_and_a_tick() {
+    let clock = Clock::default();
+    let w = &mut clock.clone();
+    pass(delay::ns_sub_us(&mut Delay(clock.clone()), w));
+    pass(delay::ns_fraction(&mut Delay(clock.clone()), w));
+    pass(delay::us_past_tick(&mut Delay(clock.clone()), w, 1_000_000));
+    pass(delay::us_past_tick(&mut Delay(clock.clone()), w, 32_768));
+    for info in [delay::NS_SUB_US, delay::NS_FRACTION] {
+        let test = if info.name == delay::NS_SUB_US.name {
+            delay::ns_sub_us::<Faulty<Delay>>
+        } else {
+            delay::ns_fraction::<Faulty<Delay>>
+        };
+        fails(test(&mut twin(Delay(clock.clone()), &info), w));
+    }
+    for tick_hz in [1_000_000, 16_000_000, 32_768] {
+        let mut d = twin(Delay(clock.clone()), &delay::US_PAST_TICK);
+        fails(delay::us_past_tick(&mut d, w, tick_hz));
+    }
+    // The bugs these tests are for.
+    fails(delay::ns_sub_us(&mut WholeMicrosDelay(clock.clone()), w));
+    fails(delay::ns_fraction(&mut WholeMicrosDelay(clock.clone()), w));
+    fails(delay::us_past_tick(
+        &mut NearestTickDelay(clock.clone()),
+        w,
+        32_768,
+    ));
+    assert_eq!(delay::past_tick_us(32_768), 31);
+    assert_eq!(delay::past_tick_us(16_000_000), 1);
+}
+
 /// A UART wired to a scripted host: it records writes and, once the
 /// prompt is written, has the host's bytes to read.
 #[derive(Default)]
@@ -228,6 +280,39 @@ fn serial() {
     )));
     fails(serial::read_io(&mut twin(&mut uart, &serial::READ_IO)));
     fails(serial::read_nb(&mut twin(&mut uart, &serial::READ_NB)));
+}
+
+/// A transmitter that never takes a byte: `write` would block for ever
+/// (here it panics, so a test that calls it without waiting shows).
+struct StuckUart;
+impl embedded_io::ErrorType for StuckUart {
+    type Error = Infallible;
+}
+impl embedded_io::Write for StuckUart {
+    fn write(&mut self, _: &[u8]) -> Result<usize, Infallible> {
+        panic!("write called on a transmitter that is not ready: it would block for ever");
+    }
+    fn flush(&mut self) -> Result<(), Infallible> {
+        panic!("flush called on a transmitter that is not ready: it would block for ever");
+    }
+}
+impl embedded_io::WriteReady for StuckUart {
+    fn write_ready(&mut self) -> Result<bool, Infallible> {
+        Ok(false)
+    }
+}
+
+#[test]
+fn stuck_transmitter_is_a_failure_not_a_hang() {
+    match serial::write_io(&mut StuckUart) {
+        Outcome::Fail(m) => assert!(m.as_str().contains("stuck"), "{m:?}"),
+        o => panic!("{o:?}"),
+    }
+    match serial::write_ready(&mut StuckUart) {
+        Outcome::Fail(m) => assert!(m.as_str().contains("stuck"), "{m:?}"),
+        o => panic!("{o:?}"),
+    }
+    assert!(!serial::prompt(&mut StuckUart));
 }
 
 /// A SPI bus in loopback, or (loopback off) an idle bus that reads 0xff.

@@ -191,6 +191,7 @@ fn renode_and_probe_rs_report_not_run_when_missing() {
 
 fn results(fault: bool, tests: &[(&str, conf::protocol::Status)]) -> conf::Results {
     conf::Results {
+        hal: None,
         schema_version: 1,
         chip: "CHIP".into(),
         svd: "svd/x.svd".into(),

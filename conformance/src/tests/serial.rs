@@ -10,7 +10,7 @@ use embedded_io::{Read, ReadReady, Write, WriteReady};
 
 /// Polls of a readiness flag before a test gives up. Under an emulator
 /// this covers the host's reaction time many times over.
-pub const READY_BOUND: u32 = 20_000_000;
+pub const READY_BOUND: u32 = 5_000_000;
 
 pub const WRITE_IO: TestInfo = TestInfo {
     name: "serial_write_io",
@@ -76,16 +76,71 @@ pub const ALL: &[TestInfo] = &[
     READ_NB,
 ];
 
-/// `write_all` of [`SERIAL_PATTERN_IO`], then `flush`. The host completes
-/// the verdict: the test fails there unless the pattern arrived intact.
-pub fn write_io<U: Write>(uart: &mut U) -> Outcome {
-    if uart.write_all(SERIAL_PATTERN_IO).is_err() {
-        return fail!("write_all returned an error");
+/// [`SERIAL_PATTERN_IO`] through `write`, then `flush`. The host
+/// completes the verdict: the test fails there unless the pattern arrived
+/// intact. Each `write` comes after a bounded wait for `write_ready`, so a
+/// transmitter that never takes a byte fails this test instead of blocking
+/// the run.
+pub fn write_io<U: Write + WriteReady>(uart: &mut U) -> Outcome {
+    match write_when_ready(uart, SERIAL_PATTERN_IO).and_then(|()| flush_when_ready(uart)) {
+        Ok(true) => Outcome::Pass,
+        Ok(false) => fail!("flush returned an error"),
+        Err(Stuck::NeverReady(n)) => fail!(
+            "write_ready stayed false after {n} of {} bytes: the transmitter is stuck",
+            SERIAL_PATTERN_IO.len()
+        ),
+        Err(Stuck::Error(n)) => fail!("write returned an error after {n} bytes"),
+        Err(Stuck::WroteNothing(n)) => fail!("write returned 0 after {n} bytes"),
     }
-    Outcome::check(
-        uart.flush().is_ok(),
-        format_args!("flush returned an error"),
-    )
+}
+
+/// Why [`write_when_ready`] stopped, with the bytes written before.
+enum Stuck {
+    NeverReady(usize),
+    Error(usize),
+    WroteNothing(usize),
+}
+
+/// Wait (bounded) until the transmitter takes a byte again, then `flush`:
+/// a blocking flush on a transmitter that never finishes could otherwise
+/// wait for ever. `Ok(false)`: flush returned an error.
+fn flush_when_ready<U: Write + WriteReady>(uart: &mut U) -> Result<bool, Stuck> {
+    wait_write_ready(uart, 0)?;
+    Ok(uart.flush().is_ok())
+}
+
+/// Poll `write_ready` at most [`READY_BOUND`] times; `written` is what the
+/// caller sent before, for the report.
+fn wait_write_ready<U: WriteReady>(uart: &mut U, written: usize) -> Result<(), Stuck> {
+    let mut error = false;
+    let ready = poll(READY_BOUND, || match uart.write_ready() {
+        Ok(r) => r,
+        Err(_) => {
+            error = true;
+            true
+        }
+    });
+    match (error, ready) {
+        (true, _) => Err(Stuck::Error(written)),
+        (false, false) => Err(Stuck::NeverReady(written)),
+        (false, true) => Ok(()),
+    }
+}
+
+/// `bytes` through `write`, each call made only once `write_ready` says
+/// so (polled at most [`READY_BOUND`] times): a blocking `write` can then
+/// not wait for ever.
+fn write_when_ready<U: Write + WriteReady>(uart: &mut U, bytes: &[u8]) -> Result<(), Stuck> {
+    let mut n = 0;
+    while n < bytes.len() {
+        wait_write_ready(uart, n)?;
+        match uart.write(&bytes[n..]) {
+            Ok(0) => return Err(Stuck::WroteNothing(n)),
+            Ok(k) => n += k,
+            Err(_) => return Err(Stuck::Error(n)),
+        }
+    }
+    Ok(())
 }
 
 /// [`SERIAL_PATTERN_NB`] a word at a time through embedded-hal-nb, with a
@@ -121,14 +176,21 @@ pub fn write_nb<U: embedded_hal_nb::serial::Write<u8>>(uart: &mut U) -> Outcome 
     Outcome::check(flushed, format_args!("flush stayed WouldBlock"))
 }
 
-/// After a flush the transmitter can take a byte at once.
+/// After a flush the transmitter can take a byte at once. The flush comes
+/// only once `write_ready` has said yes (bounded), so a stuck transmitter
+/// fails here instead of blocking in `flush`.
 ///
 /// Emulators never make a transmitter busy, so a `write_ready` that always
 /// says yes cannot be told from a correct one there; its twin is the
 /// opposite bug (never ready, or the flag's polarity inverted).
 pub fn write_ready<U: Write + WriteReady>(uart: &mut U) -> Outcome {
-    if uart.flush().is_err() {
-        return fail!("flush returned an error");
+    match flush_when_ready(uart) {
+        Ok(true) => {}
+        Ok(false) => return fail!("flush returned an error"),
+        Err(Stuck::NeverReady(_)) => {
+            return fail!("write_ready never became true: the transmitter is stuck")
+        }
+        Err(_) => return fail!("write_ready returned an error"),
     }
     match uart.write_ready() {
         Ok(true) => Outcome::Pass,
@@ -147,9 +209,13 @@ pub fn read_ready_idle<U: ReadReady>(uart: &mut U) -> Outcome {
 }
 
 /// Asks the host for [`SERIAL_INJECT`]. The harness calls it with the
-/// unwrapped driver, so a broken driver under test cannot hide the prompt.
-pub fn prompt<U: Write>(uart: &mut U) -> bool {
-    uart.write_all(SERIAL_PROMPT).is_ok() && uart.flush().is_ok()
+/// unwrapped driver, so a broken driver under test cannot hide the prompt;
+/// a stuck transmitter makes it return false rather than block.
+pub fn prompt<U: Write + WriteReady>(uart: &mut U) -> bool {
+    matches!(
+        write_when_ready(uart, SERIAL_PROMPT).and_then(|()| flush_when_ready(uart)),
+        Ok(true)
+    )
 }
 
 /// After the prompt, `read_ready` turns true once the host's bytes arrive.

@@ -206,6 +206,10 @@ struct ConformanceCli {
     /// every test that passed must fail in it.
     #[arg(long, value_name = "ELF", requires = "firmware")]
     fault_firmware: Option<PathBuf>,
+    /// With --firmware: the HAL it tests, for the results and the matrix
+    /// (`"nrf51-hal 0.19.0"`).
+    #[arg(long, value_name = "NAME", requires = "firmware")]
+    hal: Option<String>,
     /// Then run again with each test under its own twin fault
     /// (`conformance::fault`): every test that passed must now fail.
     #[arg(long)]
@@ -301,7 +305,8 @@ fn firmware(
     if cli.backend != conf::Backend::Qemu {
         miette::bail!("--firmware runs under QEMU only (--backend qemu)");
     }
-    let results = conf::run_firmware(board, elf, opts)?;
+    let mut results = conf::run_firmware(board, elf, opts)?;
+    results.hal = cli.hal.clone();
     print_results(&board.name, &results);
     if let Some(path) = &cli.json {
         write_results(path, &results)?;
@@ -313,7 +318,8 @@ fn firmware(
         fault: true,
         ..opts.clone()
     };
-    let faulty = conf::run_firmware(board, fault_elf, &fault_opts)?;
+    let mut faulty = conf::run_firmware(board, fault_elf, &fault_opts)?;
+    faulty.hal = cli.hal.clone();
     let missed = conf::fault_missed(&results, &faulty);
     for m in &missed {
         eprintln!("  MISSED {m}");

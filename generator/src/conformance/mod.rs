@@ -232,6 +232,7 @@ fn results_for(chip: &str, board: &Board, backend: Backend, machine: &str, fault
     tools.insert("rustc".into(), rustc_version());
     Results {
         schema_version: results::SCHEMA_VERSION,
+        hal: None,
         chip: chip.into(),
         svd: board.svd.clone(),
         board: board.name.clone(),

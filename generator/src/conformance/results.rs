@@ -10,6 +10,10 @@ pub const SCHEMA_VERSION: u32 = 1;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
     pub schema_version: u32,
+    /// The HAL under test when it is not the one hal-gen generated (a
+    /// `--firmware` run), as its harness names it: `nrf51-hal 0.19.0`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hal: Option<String>,
     /// The SVD's device name, as in the coverage record.
     pub chip: String,
     pub svd: String,
