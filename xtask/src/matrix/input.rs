@@ -110,6 +110,9 @@ impl Record {
 #[derive(Debug, Clone, Deserialize)]
 pub struct ResultsFile {
     pub schema_version: u32,
+    /// Set on a run of a HAL hal-gen did not generate (a peer).
+    #[serde(default)]
+    pub hal: Option<String>,
     pub chip: String,
     pub svd: String,
     pub board: String,

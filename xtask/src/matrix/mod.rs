@@ -410,6 +410,10 @@ pub fn gather(a: &GatherArgs) -> Result<Inputs> {
         .into_iter()
         .map(|(p, r)| (display(&p), r))
         .collect();
+    let peer_runs = input::results_files(&a.conformance.join("peer"))?
+        .into_iter()
+        .map(|(p, r)| (display(&p), r))
+        .collect();
     let built: Vec<&crate::report::ChipResult> =
         chips.values().filter_map(|c| c.report.as_ref()).collect();
     let mut report_checks = Vec::new();
@@ -425,6 +429,7 @@ pub fn gather(a: &GatherArgs) -> Result<Inputs> {
     Ok(Inputs {
         chips: chips.into_values().collect(),
         runs,
+        peer_runs,
         report_path: a.report.as_ref().map(|(_, p)| p.clone()),
         hal_record: a
             .hal_record

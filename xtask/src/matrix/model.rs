@@ -35,6 +35,41 @@ pub struct Matrix {
     pub totals: Summary,
     pub runs: Vec<Run>,
     pub chips: Vec<Chip>,
+    /// HALs nobody here wrote, judged by the same tests on the same boards
+    /// (docs/conformance/peer/), beside the generated HAL's cells there.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<Peer>,
+}
+
+/// One peer HAL's run on one board, and the generated HAL's on the same
+/// board and backend.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Peer {
+    /// `nrf51-hal 0.19.0`.
+    pub hal: String,
+    pub chip: String,
+    pub board: String,
+    pub backend: String,
+    pub file: String,
+    /// Capability → the peer's cell.
+    pub cells: BTreeMap<String, PeerCell>,
+    /// Capability → the generated HAL's cell on the same board (absent
+    /// when there is no such run).
+    pub generated: BTreeMap<String, PeerCell>,
+}
+
+/// What one run says about one capability.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PeerCell {
+    /// verified | failed | not-tested
+    pub level: String,
+    pub label: String,
+    pub pass: usize,
+    pub fail: usize,
+    pub skip: usize,
+    /// The tests that failed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -246,6 +281,8 @@ pub struct Inputs {
     pub chips: Vec<ChipInput>,
     /// (display path, results file).
     pub runs: Vec<(String, ResultsFile)>,
+    /// Peer HAL runs, the same way (fault runs left out).
+    pub peer_runs: Vec<(String, ResultsFile)>,
     pub report_path: Option<String>,
     pub hal_record: Option<String>,
     pub report_checks: Vec<String>,
@@ -316,6 +353,13 @@ pub fn build(inputs: Inputs) -> (Matrix, Vec<String>) {
         }
     }
 
+    let peers = inputs
+        .peer_runs
+        .into_iter()
+        .filter(|(_, r)| !r.fault_injection && r.status == "ran")
+        .map(|(file, r)| to_peer(file, r, &runs))
+        .collect();
+
     let matrix = Matrix {
         schema_version: SCHEMA_VERSION,
         generated_by: format!("hal-gen {} (cargo xtask matrix)", hal_gen_version()),
@@ -337,8 +381,76 @@ pub fn build(inputs: Inputs) -> (Matrix, Vec<String>) {
         totals,
         runs,
         chips: out,
+        peers,
     };
     (matrix, warnings)
+}
+
+fn to_peer(file: String, r: ResultsFile, runs: &[Run]) -> Peer {
+    let ours = runs
+        .iter()
+        .find(|g| g.board == r.board && g.backend == r.backend && g.status == "ran");
+    let tests = |t: &[RunTest]| -> Vec<(String, String, String)> {
+        t.iter()
+            .map(|t| (t.capability.clone(), t.status.clone(), t.name.clone()))
+            .collect()
+    };
+    let theirs: Vec<(String, String, String)> = r
+        .tests
+        .iter()
+        .map(|t| (t.capability.clone(), t.status.clone(), t.name.clone()))
+        .collect();
+    let mut cells = BTreeMap::new();
+    let mut generated = BTreeMap::new();
+    for cap in CAPABILITIES {
+        cells.insert(cap.to_string(), peer_cell(cap, &theirs, &r.backend));
+        if let Some(g) = ours {
+            generated.insert(
+                cap.to_string(),
+                peer_cell(cap, &tests(&g.tests), &g.backend),
+            );
+        }
+    }
+    Peer {
+        hal: r.hal.unwrap_or_else(|| "unnamed HAL".into()),
+        chip: r.chip,
+        board: r.board,
+        backend: r.backend,
+        file,
+        cells,
+        generated,
+    }
+}
+
+/// The chip cell rule on one run: a failed test shows, else a pass
+/// verifies, else nothing was tested.
+fn peer_cell(cap: &str, tests: &[(String, String, String)], backend: &str) -> PeerCell {
+    let mine = tests.iter().filter(|(c, _, _)| c == cap);
+    let count = |s: &str| mine.clone().filter(|(_, st, _)| st == s).count();
+    let (pass, fail, skip) = (count("pass"), count("fail"), count("skip"));
+    let failed: Vec<String> = mine
+        .clone()
+        .filter(|(_, st, _)| st == "fail")
+        .map(|(_, _, n)| n.clone())
+        .collect();
+    let (level, label) = if fail > 0 {
+        (
+            "failed",
+            format!("failed:{backend} ({fail} of {})", pass + fail),
+        )
+    } else if pass > 0 {
+        ("verified", format!("verified:{backend} ({pass})"))
+    } else {
+        ("not-tested", "not tested".to_string())
+    };
+    PeerCell {
+        level: level.into(),
+        label,
+        pass,
+        fail,
+        skip,
+        failed,
+    }
 }
 
 fn hal_gen_version() -> &'static str {

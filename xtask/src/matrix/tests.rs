@@ -562,3 +562,51 @@ fn merge_keeps_results_whose_stamps_hold() {
     );
     assert_eq!(merged.chips.len(), 2);
 }
+
+/// A peer HAL's run becomes a row of its own, beside the generated HAL's
+/// run on the same board, with the same cell rule; fault runs stay out.
+#[test]
+fn peer_rows_beside_the_generated_hal() {
+    let f = fixture("peers");
+    let conformance = f._scratch.0.join("conformance");
+    let peer_dir = conformance.join("peer");
+    std::fs::create_dir_all(&peer_dir).unwrap();
+    let ours = fixtures().join("conformance/lm3s6965evb-qemu.json");
+    std::fs::copy(&ours, conformance.join("lm3s6965evb-qemu.json")).unwrap();
+    let mut peer = read(&ours);
+    peer["hal"] = "other-hal 1.0".into();
+    peer["svd"] = "-".into();
+    // The peer fails a GPIO test the generated HAL passes, and passes the
+    // I2C test the generated HAL fails.
+    for t in peer["tests"].as_array_mut().unwrap() {
+        match t["capability"].as_str().unwrap() {
+            "gpio" if t["name"] == "gpio_input_readback" => t["status"] = "fail".into(),
+            "i2c" => t["status"] = "pass".into(),
+            _ => {}
+        }
+    }
+    std::fs::write(peer_dir.join("board-other-hal-qemu.json"), peer.to_string()).unwrap();
+    peer["fault_injection"] = true.into();
+    std::fs::write(
+        peer_dir.join("board-other-hal-qemu.fault.json"),
+        peer.to_string(),
+    )
+    .unwrap();
+
+    let (m, _) = build(&f, &conformance);
+    assert_eq!(m.peers.len(), 1, "the fault run is left out");
+    let p = &m.peers[0];
+    assert_eq!(p.hal, "other-hal 1.0");
+    assert_eq!(p.cells["gpio"].level, "failed");
+    assert_eq!(p.cells["gpio"].failed, ["gpio_input_readback"]);
+    assert_eq!(p.cells["i2c"].level, "verified");
+    assert_eq!(p.cells["spi"].level, "not-tested");
+    assert_eq!(p.generated["gpio"].level, "verified");
+    assert_eq!(p.generated["i2c"].level, "failed");
+    let md = super::markdown::render(&m);
+    assert!(md.contains("## Peer HALs"), "{md}");
+    assert!(md.contains("| other-hal 1.0 | "), "{md}");
+    assert!(md.contains("gpio_input_readback"), "{md}");
+    let written: Value = serde_json::from_str(&to_json(&m).unwrap()).unwrap();
+    assert_eq!(written["peers"][0]["hal"], "other-hal 1.0");
+}
