@@ -13,6 +13,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use svd_rs::{Access, Device, Peripheral, RegisterCluster};
 
+mod normalise;
+
 /// One register of a peripheral, clusters flattened.
 #[derive(Debug, Clone)]
 pub struct FlatRegister {
@@ -26,6 +28,9 @@ pub struct FlatRegister {
     /// Array length and stride, of the register or its innermost cluster.
     pub dim: Option<(u32, u32)>,
     pub fields: Vec<FlatField>,
+    /// Other names it is known by once the instance's prefixes are
+    /// removed (see `normalise`); filled per instance by `classify`.
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -34,6 +39,8 @@ pub struct FlatField {
     pub bit: u32,
     pub width: u32,
     pub access: Access,
+    /// As [`FlatRegister::aliases`], register names also removed.
+    pub aliases: Vec<String>,
 }
 
 impl FlatRegister {
@@ -170,6 +177,8 @@ pub fn classify(device: &Device, source: &SourceMap, catalogue: &Catalogue) -> V
         } else {
             regs
         };
+        let normalised = with_aliases(regs, &names);
+        let regs: &[FlatRegister] = &normalised;
         let mut best: BTreeMap<Kind, (Match, i32)> = BTreeMap::new();
         for family in &catalogue.families {
             let Some(m) = match_family(family, &names, regs, &base.name, source) else {
@@ -200,6 +209,26 @@ pub fn classify(device: &Device, source: &SourceMap, catalogue: &Catalogue) -> V
         });
     }
     out
+}
+
+/// The registers with their aliases for this instance's `names`.
+fn with_aliases(regs: &[FlatRegister], names: &[&str]) -> Vec<FlatRegister> {
+    let prefixes = normalise::prefixes(names);
+    regs.iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.aliases = normalise::aliases(&r.name, &prefixes, false);
+            let mut own: Vec<&str> = vec![r.name.as_str()];
+            own.extend(r.aliases.iter().map(String::as_str));
+            let mut field_prefixes = normalise::prefixes(&own);
+            field_prefixes.extend(prefixes.iter().cloned());
+            field_prefixes.sort_by_key(|p| std::cmp::Reverse(p.len()));
+            for f in &mut r.fields {
+                f.aliases = normalise::aliases(&f.name, &field_prefixes, true);
+            }
+            r
+        })
+        .collect()
 }
 
 /// Follow `derivedFrom` to the peripheral that holds the registers.
@@ -245,6 +274,7 @@ fn flatten_into(
                     size: r.properties.size.unwrap_or(32),
                     access: r.properties.access.unwrap_or(Access::ReadWrite),
                     dim,
+                    aliases: Vec::new(),
                     fields: r
                         .fields
                         .iter()
@@ -276,6 +306,7 @@ fn flatten_into(
                                 bit,
                                 width: f.bit_range.width,
                                 access,
+                                aliases: Vec::new(),
                             })
                         })
                         .collect(),
@@ -307,11 +338,29 @@ fn access_ok(need: Option<AccessNeed>, have: Access) -> bool {
     }
 }
 
-/// `Some(unit)` when a pattern matches the register's name or path.
+/// `Some(unit)` when a pattern matches the register's name or path, or
+/// else one of its aliases.
 fn name_match<'a>(patterns: &[Pattern], reg: &'a FlatRegister) -> Option<Option<&'a str>> {
     patterns
         .iter()
         .find_map(|p| p.matches(&reg.name).or_else(|| p.matches(&reg.path)))
+        .or_else(|| {
+            reg.aliases
+                .iter()
+                .find_map(|a| patterns.iter().find_map(|p| p.matches(a)))
+        })
+}
+
+/// As [`name_match`], for a field.
+fn field_match<'a>(patterns: &[Pattern], fld: &'a FlatField) -> Option<Option<&'a str>> {
+    patterns
+        .iter()
+        .find_map(|p| p.matches(&fld.name))
+        .or_else(|| {
+            fld.aliases
+                .iter()
+                .find_map(|a| patterns.iter().find_map(|p| p.matches(a)))
+        })
 }
 
 fn register_binding(reg: &FlatRegister, periph: &str, source: &SourceMap) -> Binding {
@@ -405,7 +454,7 @@ fn match_family(
                 if f.width.is_some_and(|w| w != fld.width) {
                     continue;
                 }
-                let Some(field_unit) = f.names.iter().find_map(|p| p.matches(&fld.name)) else {
+                let Some(field_unit) = field_match(&f.names, fld) else {
                     continue;
                 };
                 let unit = match (reg_unit, field_unit) {
