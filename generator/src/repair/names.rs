@@ -79,7 +79,40 @@ fn clean_with(name: &str, is_array: bool, identifier_rules: bool) -> Option<Stri
     (out != name).then_some(out)
 }
 
+/// A register or cluster name like `_9BITADDR`: svd2rust's type and
+/// module for it are both `_9bitaddr`. The underscores give way to the
+/// kind's letter, as for a leading digit.
+fn underscore_digit(kind: &str, name: &str) -> Option<String> {
+    let rest = name.trim_start_matches('_');
+    (matches!(kind, "register" | "cluster")
+        && rest.len() < name.len()
+        && rest.starts_with(|c: char| c.is_ascii_digit()))
+    .then(|| format!("{}{rest}", kind[..1].to_ascii_uppercase()))
+}
+
+/// svd2rust names a field's enum after its enumeratedValues set, or the
+/// field when the set has no name; in the register's module, `R` and `W`
+/// are already the reader and writer. The clashing name gets `_FIELD`.
+fn clashes_with_reader(name: &str) -> bool {
+    let n = name.trim_matches('_');
+    n.eq_ignore_ascii_case("r") || n.eq_ignore_ascii_case("w")
+}
+
 fn rename(ctx: &mut Ctx, kind: &str, name: &mut String, parent: &str, is_array: bool) {
+    if let Some(new) = underscore_digit(kind, name) {
+        let old_path = join(parent, name);
+        let new_path = join(parent, &new);
+        ctx.repair(
+            "name",
+            &old_path,
+            format!(
+                "{kind} name `{name}` would give svd2rust's type and module the same name; renamed `{new}`"
+            ),
+        );
+        ctx.renamed(new_path, &old_path, 0);
+        *name = new;
+        return;
+    }
     if let Some(mut new) = clean(name, is_array) {
         // svd2rust names a register's type and module from the same name;
         // `_3STATE` would make both `_3state`. A letter keeps them apart.
@@ -152,9 +185,35 @@ fn block(items: &mut [RegisterCluster], prefix: &str, ctx: &mut Ctx) {
                 for f in r.fields.iter_mut().flatten() {
                     let is_array = matches!(f, MaybeArray::Array(..));
                     rename(ctx, "field", &mut f.name, &path, is_array);
+                    let unnamed_set = f.enumerated_values.iter().any(|s| s.name.is_none());
+                    if unnamed_set && clashes_with_reader(&f.name) {
+                        let new = format!("{}_FIELD", f.name);
+                        let old_path = join(&path, &f.name);
+                        ctx.repair(
+                            "name",
+                            &old_path,
+                            format!(
+                                "field `{}` would name its enum like the register's reader or writer; renamed `{new}`",
+                                f.name
+                            ),
+                        );
+                        ctx.renamed(join(&path, &new), &old_path, 0);
+                        f.name = new;
+                    }
                     let fpath = join(&path, &f.name);
                     for set in &mut f.enumerated_values {
                         if let Some(n) = set.name.as_mut() {
+                            if clashes_with_reader(n) {
+                                let new = format!("{n}_FIELD");
+                                ctx.repair(
+                                    "name",
+                                    &fpath,
+                                    format!(
+                                        "enumeratedValues name `{n}` is the register's reader or writer; renamed `{new}`"
+                                    ),
+                                );
+                                *n = new;
+                            }
                             if let Some(new) = clean(n, false) {
                                 ctx.repair(
                                     "name",
@@ -184,5 +243,28 @@ fn block(items: &mut [RegisterCluster], prefix: &str, ctx: &mut Ctx) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_underscore_before_a_digit_gives_way_to_the_kind() {
+        assert_eq!(
+            underscore_digit("register", "_9BITADDR").as_deref(),
+            Some("R9BITADDR")
+        );
+        assert_eq!(underscore_digit("cluster", "__2X").as_deref(), Some("C2X"));
+        assert_eq!(underscore_digit("field", "_9BIT"), None);
+        assert_eq!(underscore_digit("register", "_CTRL"), None);
+    }
+
+    #[test]
+    fn enum_names_of_the_reader_and_writer_clash() {
+        assert!(clashes_with_reader("R"));
+        assert!(clashes_with_reader("w"));
+        assert!(!clashes_with_reader("RW"));
     }
 }
