@@ -1,4 +1,6 @@
-//! `hal-gen CHIP.svd [-o OUT]`: the thin CLI over the `hal_gen` library.
+//! `hal-gen CHIP.svd [-o OUT]` (or `hal-gen generate …`) and `hal-gen
+//! conformance …`: the thin CLI over the `hal_gen` library, clap
+//! subcommands with `generate` the default.
 
 use clap::Parser;
 use hal_gen::{Config, Severity};
@@ -11,12 +13,40 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Generate a PAC crate (and, where peripherals are recognised, an
-/// embedded-hal 1.0 HAL) from a CMSIS-SVD file.
+/// embedded-hal 1.0 HAL) from a CMSIS-SVD file: `hal-gen CHIP.svd`, the
+/// same as `hal-gen generate CHIP.svd`.
 #[derive(Parser, Debug)]
-#[command(name = "hal-gen", version, about)]
+#[command(
+    name = "hal-gen",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    generate: GenerateCli,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// Generate the PAC and HAL crates from an SVD (the default command).
+    Generate(GenerateCli),
+    /// Run the generic embedded-hal conformance tests against the HAL
+    /// generated for a board's chip, or against any HAL's harness firmware
+    /// (`--firmware`). Exit status: 0 every test passed or was skipped with
+    /// a reason, 1 a test failed (or, with --fault, a test that passed did
+    /// not fail under its own twin fault), 2 trouble.
+    Conformance(ConformanceCli),
+}
+
+#[derive(clap::Args, Debug)]
+struct GenerateCli {
     /// The SVD file to read.
-    svd: PathBuf,
+    #[arg(required = true)]
+    svd: Option<PathBuf>,
     /// Output directory; `<chip>-pac/` is written inside it.
     #[arg(short, long, default_value = ".")]
     out: PathBuf,
@@ -46,23 +76,22 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    // `hal-gen conformance …` is its own command line; everything else is
-    // the generator's, whose first argument is an SVD path.
-    if std::env::args_os()
-        .nth(1)
-        .is_some_and(|a| a == "conformance")
-    {
-        let cli = ConformanceCli::parse_from(std::env::args_os().skip(1));
-        return match conformance(&cli) {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::Conformance(c)) => match conformance(&c) {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => ExitCode::FAILURE,
             Err(report) => {
                 eprintln!("{report:?}");
                 ExitCode::from(2)
             }
-        };
+        },
+        Some(Command::Generate(g)) => generate_command(&g),
+        None => generate_command(&cli.generate),
     }
-    let cli = Cli::parse();
+}
+
+fn generate_command(cli: &GenerateCli) -> ExitCode {
     let config = Config {
         strict: cli.strict,
         force: cli.force,
@@ -70,7 +99,7 @@ fn main() -> ExitCode {
         ..Config::default()
     };
     if cli.diff {
-        return match diff(&cli, &config) {
+        return match diff(cli, &config) {
             Ok(false) => ExitCode::SUCCESS,
             Ok(true) => ExitCode::from(1),
             Err(report) => {
@@ -79,7 +108,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    match run(&cli, &config) {
+    match run(cli, &config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(report) => {
             eprintln!("{report:?}");
@@ -89,7 +118,7 @@ fn main() -> ExitCode {
 }
 
 /// `--diff`: whether regeneration would change anything in OUT.
-fn diff(cli: &Cli, config: &Config) -> miette::Result<bool> {
+fn diff(cli: &GenerateCli, config: &Config) -> miette::Result<bool> {
     let generated = generate(cli, config)?;
     let changes = hal_gen::diff::diff_output(&cli.out, &generated.files, &generated.chip.svd_file)?;
     print!("{}", changes.unified());
@@ -113,10 +142,15 @@ fn diff(cli: &Cli, config: &Config) -> miette::Result<bool> {
 }
 
 /// Generate in memory and report the diagnostics.
-fn generate(cli: &Cli, config: &Config) -> miette::Result<hal_gen::Generated> {
-    let generated = hal_gen::generate(&cli.svd, config)?;
+fn generate(cli: &GenerateCli, config: &Config) -> miette::Result<hal_gen::Generated> {
+    // clap requires it unless a subcommand was given.
+    let svd = cli
+        .svd
+        .as_deref()
+        .ok_or_else(|| miette::miette!("no SVD file given"))?;
+    let generated = hal_gen::generate(svd, config)?;
     let diags = &generated.diagnostics;
-    let file = cli.svd.display();
+    let file = svd.display();
     const SHOWN: usize = 5;
     for (i, d) in diags.iter().enumerate() {
         if cli.verbose || i < SHOWN {
@@ -137,7 +171,7 @@ fn generate(cli: &Cli, config: &Config) -> miette::Result<hal_gen::Generated> {
     Ok(generated)
 }
 
-fn run(cli: &Cli, config: &Config) -> miette::Result<()> {
+fn run(cli: &GenerateCli, config: &Config) -> miette::Result<()> {
     let generated = generate(cli, config)?;
     let diags = &generated.diagnostics;
     let write_started = std::time::Instant::now();
@@ -173,12 +207,8 @@ fn run(cli: &Cli, config: &Config) -> miette::Result<()> {
     Ok(())
 }
 
-/// Run the generic embedded-hal conformance tests against the HAL
-/// generated for a board's chip. Exit status: 0 every test passed or was
-/// skipped with a reason, 1 a test failed (or, with --fault, a test that
-/// passed did not fail under its own twin fault), 2 trouble.
-#[derive(Parser, Debug)]
-#[command(name = "hal-gen conformance", version)]
+// The options of `hal-gen conformance` (its help is on `Command`).
+#[derive(clap::Args, Debug)]
 struct ConformanceCli {
     /// The SVD (default: the one the board file names).
     svd: Option<PathBuf>,
