@@ -7,7 +7,7 @@
 //! roles wins, then the higher `priority`. No match is better than a wrong
 //! one, so there is no partial credit.
 
-use crate::catalogue::{AccessNeed, Capability, Catalogue, Family, Kind, Pattern};
+use crate::catalogue::{AccessNeed, Capability, Catalogue, Family, Kind, Pattern, RegisterRole};
 use crate::source_map::SourceMap;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -181,7 +181,7 @@ pub fn classify(device: &Device, source: &SourceMap, catalogue: &Catalogue) -> V
         let regs: &[FlatRegister] = &normalised;
         let mut best: BTreeMap<Kind, (Match, i32)> = BTreeMap::new();
         for family in &catalogue.families {
-            let Some(m) = match_family(family, &names, regs, &base.name, source) else {
+            let Some(m) = match_family(family, &names, &hinted, regs, &base.name, source) else {
                 continue;
             };
             let better = match best.get(&family.kind) {
@@ -394,13 +394,59 @@ fn field_binding(reg: &FlatRegister, f: &FlatField, periph: &str, source: &Sourc
 /// Bindings found for one role: unit id ("" when the role has no `{n}`) → binding.
 type RoleHits = BTreeMap<String, Binding>;
 
+/// A family matches by names; failing that, a family that states its
+/// layout (see [`Family::has_layout`]) matches an instance whose name or
+/// groupName hints at the family's kind when every required register sits at
+/// its offset and every required field at its bit and width: a renamed clone
+/// of the same IP block. A look-alike with another layout does not bind. A
+/// layout of mostly low flags ([`Family::strong_layout`] false) also needs
+/// the register names in place.
 fn match_family(
+    family: &Family,
+    names: &[&str],
+    hinted: &[Kind],
+    regs: &[FlatRegister],
+    periph: &str,
+    source: &SourceMap,
+) -> Option<Match> {
+    match_roles(family, names, regs, periph, source, false).or_else(|| {
+        (family.has_layout()
+            && hinted.contains(&family.kind)
+            && (family.strong_layout() || registers_named_in_place(family, regs)))
+        .then(|| match_roles(family, names, regs, periph, source, true))
+        .flatten()
+    })
+}
+
+/// Every required register role has a register of its name at its offset:
+/// only field names differ (a renamed flag in a block otherwise spelled
+/// as the family expects).
+fn registers_named_in_place(family: &Family, regs: &[FlatRegister]) -> bool {
+    family.registers.values().filter(|r| !r.optional).all(|r| {
+        regs.iter().any(|reg| {
+            r.offset.is_none_or(|o| reg.offset == o) && name_match(&r.names, reg).is_some()
+        })
+    })
+}
+
+/// With `layout`, required roles that state an offset or bit bind by it
+/// alone; the others, and optional roles (vendor extras such as an NXP
+/// fractional divider, which another vendor may place a different register
+/// at), bind by name.
+fn match_roles(
     family: &Family,
     names: &[&str],
     regs: &[FlatRegister],
     periph: &str,
     source: &SourceMap,
+    layout: bool,
 ) -> Option<Match> {
+    let reg_hit = |r: &RegisterRole, reg: &'_ FlatRegister| -> bool {
+        match r.offset {
+            Some(o) if layout && !r.optional => reg.offset == o,
+            _ => name_match(&r.names, reg).is_some(),
+        }
+    };
     if family
         .exclude
         .iter()
@@ -426,11 +472,13 @@ fn match_family(
             if !access_ok(r.access, reg.access) {
                 continue;
             }
-            if let Some(unit) = name_match(&r.names, reg) {
-                found
-                    .entry(unit.unwrap_or("").to_ascii_uppercase())
-                    .or_insert_with(|| register_binding(reg, periph, source));
+            if !reg_hit(r, reg) {
+                continue;
             }
+            let unit = name_match(&r.names, reg).flatten();
+            found
+                .entry(unit.unwrap_or("").to_ascii_uppercase())
+                .or_insert_with(|| register_binding(reg, periph, source));
         }
         if found.is_empty() && !r.optional {
             return None;
@@ -445,17 +493,44 @@ fn match_family(
             .map(|b| b.register.clone());
         let mut candidates: Vec<(&FlatRegister, Option<&str>)> = regs
             .iter()
-            .filter_map(|reg| name_match(&reg_role.names, reg).map(|u| (reg, u)))
+            .filter(|reg| reg_hit(reg_role, reg))
+            .map(|reg| (reg, name_match(&reg_role.names, reg).flatten()))
             .collect();
         candidates.sort_by_key(|(reg, _)| Some(&reg.path) != bound_path.as_ref());
+        let placed = layout && !f.optional && !reg_role.optional && reg_role.offset.is_some();
         let mut found = RoleHits::new();
         for (reg, reg_unit) in candidates {
             for fld in &reg.fields {
-                if f.width.is_some_and(|w| w != fld.width) {
+                // A clone may widen a multi-bit field into bits the
+                // original reserves (a clock-frequency field of 6 bits
+                // grown to 8); a flag must keep its width.
+                let width_ok = match f.width {
+                    None => true,
+                    Some(w) if placed && w >= 2 && f.bit.is_some() => fld.width >= w,
+                    Some(w) => w == fld.width,
+                };
+                if !width_ok {
                     continue;
                 }
-                let Some(field_unit) = field_match(&f.names, fld) else {
-                    continue;
+                let field_unit = match f.bit {
+                    Some(bit) if placed => {
+                        // Placed by position, unless its name says it is
+                        // another role of the block (an SVD that swaps
+                        // two flags is not the layout stated).
+                        let other_role = family.fields.iter().any(|(other, of)| {
+                            other != role
+                                && (of.register != f.register || of.bit != Some(bit))
+                                && field_match(&of.names, fld).is_some()
+                        });
+                        if fld.bit != bit || other_role {
+                            continue;
+                        }
+                        None
+                    }
+                    _ => match field_match(&f.names, fld) {
+                        Some(u) => u,
+                        None => continue,
+                    },
                 };
                 let unit = match (reg_unit, field_unit) {
                     (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b) => continue,

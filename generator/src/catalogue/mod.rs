@@ -149,6 +149,8 @@ pub struct RegisterRole {
     pub optional: bool,
     pub widths: Vec<u32>,
     pub access: Option<AccessNeed>,
+    /// Offset from the peripheral base in the IP block's layout.
+    pub offset: Option<u64>,
 }
 
 impl RegisterRole {
@@ -164,6 +166,8 @@ pub struct FieldRole {
     pub names: Vec<Pattern>,
     pub optional: bool,
     pub width: Option<u32>,
+    /// Bit position in the IP block's layout (needs `width`).
+    pub bit: Option<u32>,
 }
 
 impl FieldRole {
@@ -225,6 +229,7 @@ struct RegisterFile {
     #[serde(default)]
     width: Vec<u32>,
     access: Option<AccessNeed>,
+    offset: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -235,6 +240,7 @@ struct FieldFile {
     #[serde(default)]
     optional: bool,
     width: Option<u32>,
+    bit: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -419,6 +425,7 @@ impl Family {
                     optional: r.optional,
                     widths: r.width,
                     access: r.access,
+                    offset: r.offset,
                 },
             );
         }
@@ -437,6 +444,14 @@ impl Family {
                 return Err(format!("fields.{role}: `names` is empty"));
             }
             let names = compile_all(&f.names, &[]).map_err(|e| format!("fields.{role}: {e}"))?;
+            if f.bit.is_some() && f.width.is_none() {
+                return Err(format!("fields.{role}: `bit` needs `width`"));
+            }
+            if let (Some(b), Some(w)) = (f.bit, f.width) {
+                if b + w > 64 {
+                    return Err(format!("fields.{role}: bit {b} + width {w} is past 64"));
+                }
+            }
             fields.insert(
                 role,
                 FieldRole {
@@ -444,6 +459,7 @@ impl Family {
                     names,
                     optional: f.optional,
                     width: f.width,
+                    bit: f.bit,
                 },
             );
         }
@@ -472,6 +488,46 @@ impl Family {
             source: source.to_string(),
         })
     }
+
+    /// Whether the family states its IP block's layout well enough to
+    /// recognise a renamed clone by structure alone: every required
+    /// register role has an `offset`, every required field role a `bit`,
+    /// there are at least [`Family::MIN_LAYOUT_FIELDS`] such fields, and no
+    /// role is per unit.
+    pub fn has_layout(&self) -> bool {
+        let regs_ok = self
+            .registers
+            .values()
+            .all(|r| !r.per_unit() && (r.optional || r.offset.is_some()));
+        let fields_ok = self
+            .fields
+            .values()
+            .all(|f| !f.per_unit() && (f.optional || f.bit.is_some()));
+        let placed = self
+            .fields
+            .values()
+            .filter(|f| !f.optional && f.bit.is_some())
+            .count();
+        regs_ok && fields_ok && placed >= Self::MIN_LAYOUT_FIELDS
+    }
+
+    /// Whether the layout alone is a strong fingerprint: at least
+    /// [`Family::MIN_HIGH_FIELDS`] required fields placed at bit 2 or
+    /// above. Flags at bits 0 and 1 are where every block puts its first
+    /// ones (an enable, an interrupt), so they tell little; a layout of
+    /// mostly low flags binds only where the register names agree too.
+    pub fn strong_layout(&self) -> bool {
+        self.fields
+            .values()
+            .filter(|f| !f.optional && f.bit.is_some_and(|b| b >= 2))
+            .count()
+            >= Self::MIN_HIGH_FIELDS
+    }
+
+    pub const MIN_HIGH_FIELDS: usize = 4;
+
+    /// Fewer placed fields than this are too weak a fingerprint.
+    pub const MIN_LAYOUT_FIELDS: usize = 5;
 
     /// The number of roles, required and optional, for scores.
     pub fn role_count(&self) -> usize {

@@ -39,6 +39,14 @@ fn strip_array(name: &str) -> Option<&str> {
         .filter(|s| !s.is_empty())
 }
 
+/// A second register of the same name (a read and a write view) comes
+/// out of repair as `NAME_1`: the suffix dropped.
+fn strip_copy_number(name: &str) -> Option<&str> {
+    let (head, tail) = name.rsplit_once('_')?;
+    let numbered = !tail.is_empty() && tail.bytes().all(|b| b.is_ascii_digit());
+    (numbered && head.len() >= 2).then_some(head)
+}
+
 /// `name` without `prefix` (case-insensitive), then without an instance
 /// number and a `_`. With `separated`, the prefix must be followed by a
 /// number or `_`, so a field `CTLEN` is not read as `CTL` + `EN`. The rest
@@ -70,7 +78,7 @@ pub fn aliases(name: &str, prefixes: &[String], separated: bool) -> Vec<String> 
         }
     };
     let mut at = name;
-    if let Some(s) = strip_array(at) {
+    if let Some(s) = strip_array(at).or_else(|| strip_copy_number(at)) {
         push(s, &mut out);
         at = s;
     }
@@ -111,7 +119,8 @@ mod tests {
         assert!(aliases("DR", &pre, false).is_empty());
         // Too little left: the name stays as it is.
         assert!(aliases("UARTX", &pre, false).is_empty());
-        assert!(aliases("UART_1", &pre, false).is_empty());
+        // A copy number is dropped, but nothing is left after the prefix.
+        assert_eq!(aliases("UART_1", &pre, false), ["UART"]);
     }
 
     #[test]
@@ -124,6 +133,14 @@ mod tests {
         let pre = p(&["CTL"]);
         assert!(aliases("CTLEN", &pre, true).is_empty());
         assert_eq!(aliases("CTL_EN", &pre, true), ["EN"]);
+    }
+
+    #[test]
+    fn copy_numbers_are_dropped() {
+        let pre = p(&["I2C2", "I2C", "I2C0"]);
+        assert_eq!(aliases("MCS_1", &pre, false), ["MCS"]);
+        assert_eq!(aliases("I2C_MCS_1", &pre, false), ["I2C_MCS", "MCS"]);
+        assert!(aliases("MCS1", &pre, false).is_empty());
     }
 
     #[test]
