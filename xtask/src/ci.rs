@@ -79,6 +79,35 @@ const STEPS: &[Step] = &[
         },
     },
     Step {
+        // The validation corpus (../shared/corpus, unpacked on first use):
+        // every SVD must generate and match the committed report; then a
+        // fixed sample of its PACs, across vendors and cores, must pass
+        // `cargo check --features all` (the whole set is a sharded run,
+        // docs/validation/README.md).
+        name: "validation corpus (423 SVDs) generates; committed report current; sample PACs check",
+        run: || {
+            xtask(&[
+                "corpus",
+                "--corpus",
+                "validation",
+                "--expect-all",
+                "--compare",
+                "docs/validation/report.json",
+            ])?;
+            xtask(&[
+                "corpus",
+                "--corpus",
+                "validation",
+                "--sample",
+                crate::corpus::VALIDATION_SAMPLE,
+                "--check",
+                "--expect-all",
+                "--out-dir",
+                ".cache/validation-sample-out",
+            ])
+        },
+    },
+    Step {
         name: "HAL coverage targets; README coverage table current",
         run: || xtask(&["coverage", "--expect-targets", "--check-readme"]),
     },

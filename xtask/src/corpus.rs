@@ -18,8 +18,93 @@ use std::time::Instant;
 /// this holds them with room to spare on a 24 GB machine.
 pub const MODULE_CACHE_BYTES: usize = 2 << 30;
 
+/// Which SVD collection a run covers.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Which {
+    /// The cmsis-svd 0.4 corpus (490 SVDs) the repairs and families were written against.
+    Training,
+    /// The validation corpus (423 SVDs, ../shared/corpus), never committed.
+    Validation,
+}
+
+/// SVDs in the validation corpus (../shared/corpus/validation.tsv).
+pub const VALIDATION_SVDS: usize = 423;
+
+/// The validation PACs CI checks with `cargo check --features all`: fixed,
+/// one per vendor, across cores (Cortex-M0, M4F, M23, RISC-V, Xtensa), each
+/// exercising a class of repair the validation corpus needed (free-text
+/// tokens, a lower-case token, a synonym, don't-care enumerated values, an
+/// overlapping register array svd2rust cannot render). The whole set is a
+/// sharded run (docs/validation/README.md).
+pub const VALIDATION_SAMPLE: &str = "Espressif-Community/esp8266.svd,\
+GigaDevice/GD32VF103.svd,\
+Infineon/TLE9868.svd,\
+Nordic/nrf52820.svd,\
+Renesas/R7FA2E1A9.svd,\
+TexasInstruments/TM4C1230C3PM.svd";
+
+impl Which {
+    /// The directory holding `<Vendor>/<chip>.svd`, unpacked if needed,
+    /// and how many SVDs it must hold.
+    fn dir(self) -> Result<(PathBuf, usize)> {
+        match self {
+            Self::Training => Ok((crate::fetch::corpus_dir()?, crate::fetch::EXPECTED_SVDS)),
+            Self::Validation => Ok((validation_dir()?, VALIDATION_SVDS)),
+        }
+    }
+
+    fn default_report_dir(self) -> PathBuf {
+        match self {
+            Self::Training => util::root().join("docs/corpus"),
+            Self::Validation => util::root().join("docs/validation"),
+        }
+    }
+
+    fn default_out_dir(self) -> PathBuf {
+        match self {
+            Self::Training => util::cache().join("corpus-out"),
+            Self::Validation => util::cache().join("validation-out"),
+        }
+    }
+
+    /// Where a run that must not touch the committed report writes.
+    fn scratch_report_dir(self) -> PathBuf {
+        match self {
+            Self::Training => util::cache().join("corpus-report"),
+            Self::Validation => util::cache().join("validation-report"),
+        }
+    }
+}
+
+/// `.cache/validation`, unpacked with `../shared/corpus/unpack.sh` (which
+/// verifies every checksum) when it is not complete.
+pub fn validation_dir() -> Result<PathBuf> {
+    let dir = util::cache().join("validation");
+    if dir.join(".complete").is_file() {
+        return Ok(dir);
+    }
+    let script = util::root().join("../shared/corpus/unpack.sh");
+    eprintln!(
+        "unpacking the validation corpus with {} …",
+        script.display()
+    );
+    let status = Command::new("bash")
+        .arg(&script)
+        .arg(&dir)
+        .current_dir(util::root())
+        .status()
+        .with_context(|| format!("running {}", script.display()))?;
+    if !status.success() {
+        bail!("{} failed", script.display());
+    }
+    Ok(dir)
+}
+
 #[derive(clap::Args)]
 pub struct Args {
+    /// Which corpus: the training corpus (default) or the validation corpus.
+    #[arg(long, value_enum, default_value = "training")]
+    corpus: Which,
     /// Also `cargo check --features all` every generated PAC.
     #[arg(long)]
     check: bool,
@@ -41,6 +126,10 @@ pub struct Args {
     /// Only SVDs whose `Vendor/file` path contains this.
     #[arg(long)]
     filter: Option<String>,
+    /// Only these SVDs, as comma-separated `Vendor/file.svd` (a fixed CI
+    /// sample); fails if one is missing.
+    #[arg(long)]
+    sample: Option<String>,
     /// Fail unless every SVD generates (CI).
     #[arg(long)]
     expect_all: bool,
@@ -48,11 +137,13 @@ pub struct Args {
     /// if the cached output differs by a byte (untimed).
     #[arg(long)]
     verify_cache: bool,
-    /// Where the report goes (default: docs/corpus, or .cache/corpus-shards for a shard).
+    /// Where the report goes (default: docs/corpus, docs/validation with
+    /// `--corpus validation`, or .cache/corpus-shards for a shard).
     #[arg(long)]
     report_dir: Option<PathBuf>,
     /// Where the generated crates and coverage records go (default:
-    /// .cache/corpus-out, which `cargo xtask matrix` reads).
+    /// .cache/corpus-out, which `cargo xtask matrix` reads; .cache/validation-out
+    /// with `--corpus validation`).
     #[arg(long)]
     out_dir: Option<PathBuf>,
     /// Then compare this committed report, which claims every SVD
@@ -73,6 +164,8 @@ pub struct Args {
 
 /// How to rebuild what `--compare` checks.
 pub const REGEN_REPORT: &str = "cargo xtask corpus   (writes docs/corpus/report.{json,md} and the README's corpus table, about 2 min; then `cargo xtask matrix`)";
+/// How to rebuild the validation report `--compare` checks.
+pub const REGEN_VALIDATION: &str = "cargo xtask corpus --corpus validation   (writes docs/validation/report.{json,md}, about 2 min)";
 /// How to rebuild what `--compare-record` checks.
 pub const REGEN_RECORD: &str = "run `cargo xtask corpus --check --hal --thumb --shard K/10 --out-dir .cache/corpus-hal-out` for K = 1..10, then `cargo xtask corpus-merge .cache/corpus-shards/shard-*-of-10.json --report-dir docs/corpus-hal` (hours); or re-run only the stale SVDs (--filter) and merge them onto the record (`cargo xtask corpus-merge docs/corpus-hal/report.json NEW.json --report-dir docs/corpus-hal`), or drop them (`cargo xtask corpus --compare-record docs/corpus-hal/report.json --prune-stale`); then `cargo xtask matrix`";
 
@@ -102,12 +195,34 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let data = crate::fetch::corpus_dir()?;
+    let (data, expected) = args.corpus.dir()?;
     let mut svds = crate::fetch::list(&data)?;
-    if args.filter.is_none() && args.shard.is_none() && svds.len() != crate::fetch::EXPECTED_SVDS {
+    if let Some(sample) = &args.sample {
+        let names: Vec<&str> = sample.split(',').map(str::trim).collect();
+        svds.retain(|(v, p)| {
+            let key = format!(
+                "{v}/{}",
+                p.file_name().unwrap_or_default().to_string_lossy()
+            );
+            names.contains(&key.as_str())
+        });
+        if svds.len() != names.len() {
+            bail!(
+                "--sample names {} SVD(s), {} of them found in {}",
+                names.len(),
+                svds.len(),
+                data.display()
+            );
+        }
+    }
+    if args.filter.is_none()
+        && args.shard.is_none()
+        && args.sample.is_none()
+        && svds.len() != expected
+    {
         bail!(
             "expected {} SVDs in {}, found {}",
-            crate::fetch::EXPECTED_SVDS,
+            expected,
             data.display(),
             svds.len()
         );
@@ -132,7 +247,7 @@ pub fn run(args: Args) -> Result<()> {
     let out_root = args
         .out_dir
         .clone()
-        .unwrap_or_else(|| util::cache().join("corpus-out"));
+        .unwrap_or_else(|| args.corpus.default_out_dir());
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -189,10 +304,10 @@ pub fn run(args: Args) -> Result<()> {
     let dir = match (&args.report_dir, args.shard) {
         (Some(d), _) => d.clone(),
         (None, Some(_)) => util::cache().join("corpus-shards"),
-        (None, None) if args.filter.is_some() || args.expect_all => {
-            util::cache().join("corpus-report")
+        (None, None) if args.filter.is_some() || args.sample.is_some() || args.expect_all => {
+            args.corpus.scratch_report_dir()
         }
-        (None, None) => util::root().join("docs/corpus"),
+        (None, None) => args.corpus.default_report_dir(),
     };
     let name = match args.shard {
         Some((k, n)) => format!("shard-{k}-of-{n}"),
@@ -334,8 +449,12 @@ fn compare_committed(path: &Path, fresh: &Report, all: bool, prune: bool) -> Res
         std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
     let mut committed: Report =
         serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
-    let regen = if all { REGEN_REPORT } else { REGEN_RECORD };
     let dir = path.parent().unwrap_or(Path::new("."));
+    let regen = match (all, dir.ends_with("validation")) {
+        (true, true) => REGEN_VALIDATION,
+        (true, false) => REGEN_REPORT,
+        (false, _) => REGEN_RECORD,
+    };
     let mut diff = crate::report::compare(&committed, fresh, all);
     if prune && !diff.is_empty() {
         committed = restamp(&committed, fresh, &shown);
@@ -543,10 +662,12 @@ fn same_as_uncached(
 fn first_line(s: &str) -> String {
     let line = s.lines().next().unwrap_or_default();
     // Drop the absolute cache path so reports are the same on every machine.
-    match line.find("/data/") {
-        Some(i) => line[i + "/data/".len()..].to_string(),
-        None => line.to_string(),
+    for marker in ["/data/", "/.cache/validation/"] {
+        if let Some(i) = line.find(marker) {
+            return line[i + marker.len()..].to_string();
+        }
     }
+    line.to_string()
 }
 
 #[derive(Clone, Copy)]
