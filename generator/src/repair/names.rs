@@ -176,6 +176,8 @@ fn block(items: &mut [RegisterCluster], prefix: &str, ctx: &mut Ctx) {
                 let is_array = matches!(c, MaybeArray::Array(..));
                 rename(ctx, "cluster", &mut c.name, prefix, is_array);
                 let path = join(prefix, &c.name);
+                let cname = c.name.clone();
+                same_as_cluster(&cname, &mut c.children, &path, ctx);
                 block(&mut c.children, &path, ctx);
             }
             RegisterCluster::Register(r) => {
@@ -246,6 +248,46 @@ fn block(items: &mut [RegisterCluster], prefix: &str, ctx: &mut Ctx) {
     }
 }
 
+/// A name without its array placeholder, lower case: what svd2rust's
+/// type and module names are made of.
+fn base_name(name: &str) -> String {
+    name.replace("[%s]", "")
+        .replace("%s", "")
+        .trim_matches('_')
+        .to_ascii_lowercase()
+}
+
+/// A register or cluster named like the cluster it is in (`CHANNEL` in
+/// `CHANNEL[%s]`): svd2rust puts the cluster's struct and the child's
+/// type under one name in one module. The child gets `_REG` (`_CL` for a
+/// cluster).
+fn same_as_cluster(cluster: &str, children: &mut [RegisterCluster], path: &str, ctx: &mut Ctx) {
+    let base = base_name(cluster);
+    for child in children {
+        let (name, suffix) = match child {
+            RegisterCluster::Register(r) => (&mut r.name, "_REG"),
+            RegisterCluster::Cluster(c) => (&mut c.name, "_CL"),
+        };
+        if base_name(name) != base {
+            continue;
+        }
+        let new = match name.find("[%s]").or_else(|| name.find("%s")) {
+            Some(i) => format!("{}{suffix}{}", &name[..i], &name[i..]),
+            None => format!("{name}{suffix}"),
+        };
+        let old_path = join(path, name);
+        ctx.repair(
+            "name",
+            &old_path,
+            format!(
+                "`{name}` is named like its cluster: svd2rust would give both one type name; renamed `{new}`"
+            ),
+        );
+        ctx.renamed(join(path, &new), &old_path, 0);
+        *name = new;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -259,6 +301,12 @@ mod tests {
         assert_eq!(underscore_digit("cluster", "__2X").as_deref(), Some("C2X"));
         assert_eq!(underscore_digit("field", "_9BIT"), None);
         assert_eq!(underscore_digit("register", "_CTRL"), None);
+    }
+
+    #[test]
+    fn base_names_ignore_placeholders_and_case() {
+        assert_eq!(base_name("CHANNEL[%s]"), base_name("Channel"));
+        assert_ne!(base_name("CHANNEL%s"), base_name("CHANNELS"));
     }
 
     #[test]
