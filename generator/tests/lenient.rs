@@ -417,3 +417,30 @@ fn vendor_extensions_are_left_alone() {
     let loaded = load(&text);
     assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
 }
+
+#[test]
+fn a_peripheral_derived_from_a_core_peripheral_gets_its_registers() {
+    let text = svd("registers", &reg("CTRL", 0, "")).replace("<name>P</name>", "<name>MPU</name>").replace(
+        "</peripherals>",
+        "<peripheral derivedFrom=\"MPU\"><name>MPU_NS</name><baseAddress>0x40001000</baseAddress></peripheral>\n</peripherals>",
+    );
+    let g = hal_gen::generate_from_str(Path::new("core.svd"), &text, &Config::default())
+        .unwrap_or_else(|e| panic!("must generate: {e}"));
+    let found: Vec<_> = g
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "derived-from-core-peripheral")
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "MPU_NS");
+    let lib = g
+        .files
+        .iter()
+        .find(|(k, _)| k.ends_with("src/lib.rs"))
+        .map(|(_, v)| v.clone())
+        .expect("lib.rs");
+    assert!(
+        !lib.contains("pub use self::mpu as mpu_ns"),
+        "no alias of a module svd2rust does not emit"
+    );
+}

@@ -24,6 +24,61 @@ use svd_rs::{Device, MaybeArray, Peripheral, RegisterCluster};
 /// back to a skeleton: each try renders the peripheral once more.
 const MAX_DROPS: usize = 64;
 
+/// Peripherals svd2rust leaves to the `cortex-m` crate on Cortex-M (it
+/// emits no module for them; FPU only when the core has one).
+const CORE_PERIPHERALS: &[&str] = &[
+    "CBP", "CPUID", "DCB", "DWT", "FPB", "FPU", "ITM", "MPU", "NVIC", "SCB", "SYST", "TPIU",
+];
+
+/// A peripheral derived from one svd2rust emits no module for (`MPU_NS`
+/// from `MPU`) would name a module that does not exist: it gets its base's
+/// registers instead. Returns whether anything changed.
+pub(crate) fn core_bases(
+    device: &mut Device,
+    s2r: &svd2rust::Config,
+    source: &SourceMap,
+    diags: &mut Diagnostics,
+) -> bool {
+    if s2r.target != svd2rust::Target::CortexM {
+        return false;
+    }
+    let fpu = device.cpu.as_ref().is_some_and(|c| c.fpu_present);
+    let skipped = |name: &str| {
+        let upper = name.to_uppercase();
+        CORE_PERIPHERALS.contains(&upper.as_str()) && (fpu || upper != "FPU")
+    };
+    let bases: Vec<(String, Option<Vec<RegisterCluster>>)> = device
+        .peripherals
+        .iter()
+        .filter(|p| skipped(&p.name))
+        .map(|p| (p.name.clone(), p.registers.clone()))
+        .collect();
+    let mut changed = false;
+    for p in &mut device.peripherals {
+        let Some(base) = p.derived_from.clone() else {
+            continue;
+        };
+        let Some((_, registers)) = bases.iter().find(|(n, _)| *n == base) else {
+            continue;
+        };
+        if p.registers.is_none() {
+            p.registers = registers.clone();
+        }
+        p.derived_from = None;
+        changed = true;
+        diags.repair(
+            "derived-from-core-peripheral",
+            p.name.clone(),
+            source.locate(&p.name),
+            format!(
+                "derives from `{base}`, a core peripheral svd2rust leaves to the cortex-m crate \
+                 (no module to derive from); given `{base}`'s registers instead"
+            ),
+        );
+    }
+    changed
+}
+
 /// Does svd2rust render `device` without an error or a panic?
 pub(crate) fn renders(device: &Device, s2r: &svd2rust::Config) -> bool {
     let mut device_x = String::new();

@@ -79,6 +79,7 @@ pub fn emit(
     let s2r = svd2rust_config(chip, config);
     let mut times = SubStages::default();
     let mut output = None;
+    let rebased = contain::core_bases(device, &s2r, source, diags);
     let mut contained = false;
     if let Some(cache) = cache {
         let planned = Instant::now();
@@ -111,7 +112,7 @@ pub fn emit(
         }
     };
     let output = PacOutput {
-        contained,
+        contained: contained || rebased,
         ..output
     };
     laps(&[
