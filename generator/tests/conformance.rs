@@ -68,6 +68,20 @@ fn board_files_with_gaps_or_contradictions_are_refused_with_the_key() {
             ) + &all_skipped.replace("spi = \"s\"\n", ""),
             "exactly one of `loopback` and `flash`",
         ),
+        (
+            MINIMAL.replace(
+                "[serial]",
+                "[delay]\ntimer = \"T\"\nmtime = { address = 0, hz = 1 }\n[serial]",
+            ) + &all_skipped.replace("delay = \"d\"\n", ""),
+            "delay: give either `timer` with `timer_clock_hz`",
+        ),
+        (
+            MINIMAL.replace(
+                "machine = \"m\"",
+                "machine = \"m\"\nqemu_arch = \"arm; rm\"",
+            ) + all_skipped,
+            "qemu_arch = \"arm; rm\"",
+        ),
     ];
     for (text, want) in cases {
         let err = load_text(&text).expect_err(want);
@@ -95,7 +109,7 @@ fn harness_snapshots() {
     let renderer = hal_gen::render::Renderer::new(&config).unwrap();
     for name in ["lm3s6965evb", "mps2-an385"] {
         let board = Board::find(&boards_dir(), name).unwrap();
-        let svd = board.svd_path(&root(), None).unwrap();
+        let svd = board.svd_path(&root(), None, None).unwrap();
         let g = hal_gen::generate(&svd, &config).unwrap();
         let ctx = harness::context(
             &g,
@@ -111,13 +125,90 @@ fn harness_snapshots() {
     }
 }
 
+/// A RISC-V chip's harness: riscv-rt, riscv-semihosting, and the `mcycle`
+/// delay measured by `mtime`. The chip is the CPU-less RISC-V fixture (a
+/// CLINT, a SiFive GPIO and UART), so this needs no corpus.
+#[test]
+fn riscv_harness_snapshot() {
+    let config = Config::default();
+    let catalogue = hal_gen::load_catalogue(&config).unwrap();
+    let renderer = hal_gen::render::Renderer::new(&config).unwrap();
+    let svd = root().join("generator/tests/fixtures/riscv_no_cpu.svd");
+    let text = std::fs::read_to_string(&svd).unwrap();
+    let g = hal_gen::generate_from_str(Path::new("riscv_no_cpu.svd"), &text, &config).unwrap();
+    let board = load_text(
+        r#"
+machine = "sifive_e"
+qemu_arch = "riscv32"
+svd = "generator/tests/fixtures/riscv_no_cpu.svd"
+description = "fixture"
+core_clock_hz = 1_000_000_000
+[gpio]
+instance = "GPIO0"
+pin = 3
+[serial]
+instance = "UART0"
+clock_hz = 16_000_000
+[delay]
+mtime = { address = 0x0200_BFF8, hz = 10_000_000 }
+[skip]
+spi = "s"
+i2c = "i"
+pwm = "p"
+"#,
+    )
+    .unwrap();
+    assert_eq!(board.qemu_binary(), "qemu-system-riscv32");
+    let ctx = harness::context(
+        &g,
+        &catalogue,
+        &board,
+        Path::new("/gen/hal"),
+        Path::new("/conformance"),
+    )
+    .unwrap();
+    assert!(ctx.riscv);
+    let files = harness::render(&renderer, &ctx).unwrap();
+    let main = &files["src/main.rs"];
+    for want in [
+        "use riscv_rt::entry;",
+        "struct MtimeStopwatch;",
+        "hal::delay::Delay::new(Hertz::hz(1000000000))",
+        "#[export_name = \"ExceptionHandler\"]",
+    ] {
+        assert!(main.contains(want), "{want} missing");
+    }
+    for cortex_only in ["cortex_m", "SysTick", "HardFault"] {
+        assert!(
+            !main.contains(cortex_only),
+            "{cortex_only} in a RISC-V harness"
+        );
+    }
+    insta::assert_snapshot!("harness_riscv_main", main);
+    insta::assert_snapshot!("harness_riscv_cargo", files["Cargo.toml"]);
+
+    // The other core's reference clock is refused before anything is built.
+    let mut cortex_board = board.clone();
+    cortex_board.delay = Some(toml::from_str("timer = \"UART0\"\ntimer_clock_hz = 1").unwrap());
+    let err = harness::context(
+        &g,
+        &catalogue,
+        &cortex_board,
+        Path::new("/h"),
+        Path::new("/c"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("is a RISC-V chip: use `mtime`"), "{err}");
+}
+
 #[test]
 fn a_board_naming_an_instance_without_a_driver_is_an_error_before_any_build() {
     let config = Config::default();
     let catalogue = hal_gen::load_catalogue(&config).unwrap();
     let mut board = Board::find(&boards_dir(), "lm3s6965evb").unwrap();
     board.serial.as_mut().unwrap().instance = "SYSCTL".into();
-    let g = hal_gen::generate(&board.svd_path(&root(), None).unwrap(), &config).unwrap();
+    let g = hal_gen::generate(&board.svd_path(&root(), None, None).unwrap(), &config).unwrap();
     let err = harness::context(&g, &catalogue, &board, Path::new("/h"), Path::new("/c"))
         .unwrap_err()
         .to_string();
@@ -164,7 +255,7 @@ fn renode_and_probe_rs_report_not_run_when_missing() {
     board.renode =
         Some(toml::from_str("platform = \"platforms/cpus/lm3s.repl\"\nuart = \"uart0\"").unwrap());
     board.probe_rs = Some(toml::from_str("chip = \"LM3S6965\"").unwrap());
-    let svd = board.svd_path(&root(), None).unwrap();
+    let svd = board.svd_path(&root(), None, None).unwrap();
     for (backend, tool, reason) in [
         (Backend::Renode, "renode-test", "renode not found, not run"),
         (Backend::ProbeRs, "probe-rs", "no probe, not run"),

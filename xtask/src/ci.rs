@@ -138,13 +138,13 @@ const STEPS: &[Step] = &[
         },
     },
     Step {
-        name: "curated chips: clippy, rustdoc, thumb; lockfile and newest",
+        name: "curated chips: clippy, rustdoc, target builds; lockfile and newest",
         run: || xtask(&["curated"]),
     },
     Step {
         // Each passing test must fail under its twin fault, and the
         // committed results must match this run.
-        name: "conformance (6 QEMU machines and the nrf51-hal peer, each test under its twin fault, results checked)",
+        name: "conformance (7 QEMU machines, Cortex-M and RISC-V, and the nrf51-hal peer, each test under its twin fault, results checked)",
         run: || xtask(&["conformance", "--check"]),
     },
     Step {

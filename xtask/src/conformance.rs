@@ -530,7 +530,7 @@ One file per board and backend: `<board>-<backend>.json`.
 |---|---|
 | `schema_version` | 1 |
 | `chip` | the SVD's device name (as in the chip's coverage record) |
-| `svd`, `board`, `machine` | the SVD (`corpus:` = cmsis-svd 0.4), the board file, the QEMU machine / Renode platform / probe-rs chip |
+| `svd`, `board`, `machine` | the SVD (`corpus:` = cmsis-svd 0.4, `validation:` = the validation corpus), the board file, the QEMU machine / Renode platform / probe-rs chip |
 | `backend` | `qemu`, `renode` or `probe-rs` |
 | `status` | `ran` or `not-run`; `not_run_reason` says why (`renode not found, not run`, `no probe, not run`) |
 | `fault_injection` | true for a fault-injection run (`<board>-qemu-fault.json`): each test ran under its own twin fault |

@@ -77,13 +77,25 @@ impl Which {
 }
 
 /// `.cache/validation`, unpacked with `../shared/corpus/unpack.sh` (which
-/// verifies every checksum) when it is not complete.
+/// verifies every checksum) when it is not complete. The shared corpus
+/// folder is `$HAL_GEN_SHARED_CORPUS` when set, else `../shared/corpus`
+/// beside the checkout.
 pub fn validation_dir() -> Result<PathBuf> {
     let dir = util::cache().join("validation");
     if dir.join(".complete").is_file() {
         return Ok(dir);
     }
-    let script = util::root().join("../shared/corpus/unpack.sh");
+    let shared = std::env::var_os("HAL_GEN_SHARED_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| util::root().join("../shared/corpus"));
+    let script = shared.join("unpack.sh");
+    if !script.is_file() {
+        bail!(
+            "the validation corpus is not here: no {} (set HAL_GEN_SHARED_CORPUS to the \
+             folder holding unpack.sh and validation.tar.xz)",
+            script.display()
+        );
+    }
     eprintln!(
         "unpacking the validation corpus with {} …",
         script.display()

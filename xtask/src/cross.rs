@@ -24,25 +24,6 @@ pub const RISCV_SAMPLE: &[&str] = &[
     "Espressif/esp32c3.svd",
 ];
 
-/// The unpacked validation corpus, unpacking it on first use.
-fn validation_dir() -> Result<PathBuf> {
-    let dir = crate::util::cache().join("validation");
-    if dir.join(".complete").is_file() {
-        return Ok(dir);
-    }
-    let script = crate::util::root().join("../shared/corpus/unpack.sh");
-    let status = std::process::Command::new("bash")
-        .arg(&script)
-        .arg(&dir)
-        .current_dir(crate::util::root())
-        .status()
-        .with_context(|| format!("running {}", script.display()))?;
-    if !status.success() {
-        bail!("{} failed", script.display());
-    }
-    Ok(dir)
-}
-
 /// Corpus chips whose PACs must build for their target (issue acceptance).
 pub const DEFAULT_CORPUS: &[&str] = &[
     "STMicro/STM32F40x.svd",
@@ -60,7 +41,7 @@ pub fn run(args: Args) -> Result<()> {
         svds.push(root.join("svd/CMSDK_AN385.svd"));
         let data = crate::fetch::corpus_dir()?;
         svds.extend(DEFAULT_CORPUS.iter().map(|p| data.join(p)));
-        let validation = validation_dir()?;
+        let validation = crate::corpus::validation_dir()?;
         svds.extend(RISCV_SAMPLE.iter().map(|p| validation.join(p)));
     }
     let out = crate::util::cache().join("cross-out");

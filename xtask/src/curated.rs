@@ -6,7 +6,8 @@
 //!    lockfile `generated/curated.Cargo.lock` (`--locked`);
 //! 2. clippy (`-D warnings`) and rustdoc (`-D warnings`) on every HAL, on
 //!    the host;
-//! 3. every Cortex-M HAL with its examples for its thumb target;
+//! 3. every HAL with a microcontroller target (thumb, RISC-V) built with
+//!    its examples for that target;
 //! 4. the same again in a copy where `cargo update` took the newest
 //!    compatible embedded-hal, embedded-hal-nb and embedded-io, reporting
 //!    which versions each pass used.
@@ -38,6 +39,8 @@ const WATCHED: &[&str] = &[
     "nb",
     "cortex-m",
     "cortex-m-rt",
+    "riscv",
+    "riscv-rt",
 ];
 
 struct Chip {
@@ -141,7 +144,7 @@ impl Timer {
     }
 }
 
-/// Host clippy and rustdoc, then thumb builds, in `ws`.
+/// Host clippy and rustdoc, then target builds, in `ws`.
 fn build_pass(timer: &mut Timer, label: &str, ws: &Path, chips: &[Chip], locked: bool) {
     let lock_flag = if locked { vec!["--locked"] } else { vec![] };
     let mut hal_args: Vec<String> = Vec::new();
@@ -168,11 +171,11 @@ fn build_pass(timer: &mut Timer, label: &str, ws: &Path, chips: &[Chip], locked:
         args.extend(&hal_args);
         cargo(ws, &args, &[("RUSTDOCFLAGS", "-D warnings")])
     });
-    timer.step(&format!("{label}: thumb builds with examples"), || {
+    timer.step(&format!("{label}: target builds with examples"), || {
         let mut failed = Vec::new();
         for c in chips {
             let Some(triple) = c.triple else {
-                println!("{:<14} no Cortex-M target: host only", c.name);
+                println!("{:<14} no microcontroller target: host only", c.name);
                 continue;
             };
             let toolchain = hal_gen::cross::detect(triple)?;
@@ -191,7 +194,7 @@ fn build_pass(timer: &mut Timer, label: &str, ws: &Path, chips: &[Chip], locked:
             }
             let ok = cmd.status()?.success();
             println!(
-                "{:<14} {triple:<26} {} {:>6.1} s",
+                "{:<14} {triple:<28} {} {:>6.1} s",
                 c.name,
                 if ok { "ok    " } else { "FAILED" },
                 t.elapsed().as_secs_f64()
@@ -203,7 +206,7 @@ fn build_pass(timer: &mut Timer, label: &str, ws: &Path, chips: &[Chip], locked:
         if failed.is_empty() {
             Ok(())
         } else {
-            bail!("thumb build failed: {}", failed.join(", "))
+            bail!("target build failed: {}", failed.join(", "))
         }
     });
 }

@@ -40,7 +40,7 @@ enum Command {
     Conformance(conformance::Args),
     /// Merge shard reports written by `corpus --shard K/N`.
     CorpusMerge(corpus::MergeArgs),
-    /// Curated chips: host clippy/rustdoc and thumb builds, locked and newest versions.
+    /// Curated chips: host clippy/rustdoc and target builds, locked and newest versions.
     Curated(curated::Args),
     /// Build generated PACs for their thumb target (rustup target or Debian build-std).
     Cross(cross::Args),

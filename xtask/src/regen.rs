@@ -3,18 +3,19 @@
 //! `--check` regenerates into a scratch directory and fails, printing the
 //! diff, if anything differs from what is checked in.
 //!
-//! The bundled chips are checked in whole. For the curated corpus chips
-//! only the HAL crate and the coverage record are: their PACs run to
-//! megabytes each, so `generated/pac-inputs.lock` pins what they are made
-//! from (the SVD's hash, hal-gen's version) and the hash of the PAC tree,
-//! and `--check` compares a fresh PAC against that hash. `cargo xtask
-//! regen` writes the PACs beside the HALs (git ignores them).
+//! The bundled chips are checked in whole. For the curated corpus and
+//! validation-corpus chips only the HAL crate and the coverage record are:
+//! their PACs run to megabytes each, so `generated/pac-inputs.lock` pins
+//! what they are made from (the SVD's hash, hal-gen's version) and the hash
+//! of the PAC tree, and `--check` compares a fresh PAC against that hash.
+//! `cargo xtask regen` writes the PACs beside the HALs (git ignores them).
 
 use anyhow::{bail, Context, Result};
 use std::process::Command;
 
 /// SVDs whose crates are checked in: the bundled ones (QEMU boards with no
-/// published SVD). `corpus:` entries come from the cmsis-svd cache.
+/// published SVD). `corpus:` entries come from the cmsis-svd cache,
+/// `validation:` entries from the validation corpus.
 pub const CURATED: &[&str] = &["svd/LM3S6965.svd", "svd/CMSDK_AN385.svd"];
 
 /// Corpus chips whose HAL is checked in: the conformance boards' chips and
@@ -34,9 +35,23 @@ pub const CURATED_CORPUS: &[&str] = &[
     "corpus:Nuvoton/M051_Series.svd",
 ];
 
-/// Every curated SVD, bundled first.
+/// Validation-corpus chips whose HAL is checked in: the RISC-V
+/// conformance board's chip (QEMU sifive_e, the FE310).
+pub const CURATED_VALIDATION: &[&str] = &["validation:SiFive-Community/e310x.svd"];
+
+/// Every curated SVD: bundled, then corpus, then validation corpus.
 pub fn curated() -> impl Iterator<Item = &'static str> {
-    CURATED.iter().chain(CURATED_CORPUS).copied()
+    CURATED
+        .iter()
+        .chain(CURATED_CORPUS)
+        .chain(CURATED_VALIDATION)
+        .copied()
+}
+
+/// Whether only the entry's HAL is checked in and its PAC is pinned by
+/// generated/pac-inputs.lock (the corpus and validation-corpus chips).
+pub fn pac_locked(entry: &str) -> bool {
+    CURATED_CORPUS.contains(&entry) || CURATED_VALIDATION.contains(&entry)
 }
 
 fn lock_file() -> std::path::PathBuf {
@@ -76,10 +91,11 @@ fn tree_hash(dir: &std::path::Path) -> Result<String> {
     Ok(sha256_hex(&all))
 }
 
-/// The lock text for the curated corpus PACs generated into `out`.
+/// The lock text for the curated corpus and validation-corpus PACs
+/// generated into `out`.
 fn pac_lock(out: &std::path::Path, pacs: &[(String, String)]) -> Result<String> {
     let mut text = String::from(
-        "# The inputs and output of each curated corpus chip's PAC, which is not checked in\n\
+        "# The inputs and output of each curated corpus and validation-corpus chip's PAC, which is not checked in\n\
          # (`cargo xtask regen` writes it). `cargo xtask regen --check` regenerates and compares.\n\
          # svd  svd-sha256  hal-gen  pac-crate  pac-tree-sha256\n",
     );
@@ -120,13 +136,13 @@ pub fn run(args: Args) -> Result<()> {
         let g = hal_gen::generate(&svd, &config).with_context(|| format!("generating {entry}"))?;
         let report = hal_gen::write_output(&out, &g.files, &g.chip.svd_file, &config)?;
         let pac = g.chip.pac_crate_name();
-        let in_corpus = CURATED_CORPUS.contains(&entry);
-        if in_corpus {
+        let locked = pac_locked(entry);
+        if locked {
             pacs.push((entry.to_string(), pac.clone()));
         }
         for d in report.written.iter().chain(&report.unchanged) {
             let name = d.file_name().unwrap_or_default().to_os_string();
-            if !(in_corpus && name.to_string_lossy() == pac) {
+            if !(locked && name.to_string_lossy() == pac) {
                 dirs.push(name);
             }
         }

@@ -17,12 +17,16 @@ pub fn cache() -> PathBuf {
 }
 
 /// An SVD named as `corpus:<Vendor>/<file>` (from the fetched cmsis-svd
-/// corpus) or by a path relative to the workspace root.
+/// corpus), `validation:<Vendor>/<file>` (the validation corpus, unpacked
+/// on first use) or by a path relative to the workspace root.
 pub fn svd_path(entry: &str) -> anyhow::Result<PathBuf> {
-    Ok(match entry.strip_prefix("corpus:") {
-        Some(rel) => crate::fetch::corpus_dir()?.join(rel),
-        None => root().join(entry),
-    })
+    if let Some(rel) = entry.strip_prefix("corpus:") {
+        return Ok(crate::fetch::corpus_dir()?.join(rel));
+    }
+    if let Some(rel) = entry.strip_prefix("validation:") {
+        return Ok(crate::corpus::validation_dir()?.join(rel));
+    }
+    Ok(root().join(entry))
 }
 
 /// Median of a non-empty sample.

@@ -223,6 +223,10 @@ struct ConformanceCli {
     /// Where `corpus:` SVD paths of board files resolve.
     #[arg(long, default_value = ".cache/corpus/cmsis-svd-0.4/cmsis_svd/data")]
     corpus: PathBuf,
+    /// Where `validation:` SVD paths of board files resolve (the
+    /// validation corpus, `cargo xtask corpus --corpus validation` unpacks it).
+    #[arg(long, default_value = ".cache/validation")]
+    validation_corpus: PathBuf,
     /// Write the results JSON here (the fault run's beside it, as
     /// `FILE.fault.json`).
     #[arg(long, value_name = "FILE")]
@@ -273,7 +277,11 @@ fn conformance(cli: &ConformanceCli) -> miette::Result<bool> {
     }
     let svd = match &cli.svd {
         Some(svd) => svd.clone(),
-        None => board.svd_path(std::path::Path::new("."), Some(&cli.corpus))?,
+        None => board.svd_path(
+            std::path::Path::new("."),
+            Some(&cli.corpus),
+            Some(&cli.validation_corpus),
+        )?,
     };
     eprintln!(
         "conformance: {} on {} ({}){}",

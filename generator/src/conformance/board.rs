@@ -18,7 +18,12 @@ pub struct Board {
     pub name: String,
     /// QEMU `-M` machine.
     pub machine: String,
-    /// The SVD, relative to the repository root, or `corpus:Vendor/File.svd`.
+    /// QEMU's system emulator, `qemu-system-<qemu_arch>`: `arm` (the
+    /// default) or `riscv32`.
+    #[serde(default = "default_qemu_arch")]
+    pub qemu_arch: String,
+    /// The SVD, relative to the repository root, or `corpus:Vendor/File.svd`
+    /// (training corpus) or `validation:Vendor/File.svd` (validation corpus).
     pub svd: String,
     pub description: String,
     pub core_clock_hz: u32,
@@ -102,10 +107,22 @@ pub struct I2c {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Delay {
-    /// A timer whose `TimerOps` measures the SysTick delay, and whose
-    /// `TimerDelay` is then measured by SysTick.
-    pub timer: String,
-    pub timer_clock_hz: u32,
+    /// Cortex-M: a timer whose `TimerOps` measures the SysTick delay, and
+    /// whose `TimerDelay` is then measured by SysTick.
+    pub timer: Option<String>,
+    pub timer_clock_hz: Option<u32>,
+    /// RISC-V: the CLINT's free-running `mtime`, which measures the HAL's
+    /// `mcycle` delay (the core clock is `core_clock_hz`).
+    pub mtime: Option<Mtime>,
+}
+
+/// A 64-bit free-running counter read at a fixed address (the CLINT's
+/// `mtime`), from the board's documentation rather than the HAL.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mtime {
+    pub address: u64,
+    pub hz: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -136,7 +153,16 @@ pub struct ProbeRs {
     pub chip: String,
 }
 
+fn default_qemu_arch() -> String {
+    "arm".into()
+}
+
 impl Board {
+    /// The QEMU binary that runs this board.
+    pub fn qemu_binary(&self) -> String {
+        format!("qemu-system-{}", self.qemu_arch)
+    }
+
     pub fn load(path: &Path) -> Result<Board, ConformanceError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConformanceError::Io {
             path: path.to_path_buf(),
@@ -208,6 +234,17 @@ impl Board {
     }
 
     fn validate(&self) -> Result<(), String> {
+        if self.qemu_arch.is_empty()
+            || !self
+                .qemu_arch
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        {
+            return Err(format!(
+                "qemu_arch = {:?}: the suffix of a qemu-system-* binary (`arm`, `riscv32`)",
+                self.qemu_arch
+            ));
+        }
         for key in self.skip.keys() {
             if !CAPABILITIES.contains(&key.as_str()) {
                 return Err(format!(
@@ -237,6 +274,20 @@ impl Board {
                 }
             }
         }
+        if let Some(d) = &self.delay {
+            match (&d.timer, d.timer_clock_hz, &d.mtime) {
+                (Some(_), Some(_), None) | (None, None, Some(_)) => {}
+                _ => {
+                    return Err("delay: give either `timer` with `timer_clock_hz` \
+                                (Cortex-M: SysTick and the timer measure each other) \
+                                or `mtime` (RISC-V: mtime measures the mcycle delay)"
+                        .into())
+                }
+            }
+            if d.mtime.as_ref().is_some_and(|m| m.hz == 0) {
+                return Err("delay.mtime.hz: must not be 0".into());
+            }
+        }
         if let Some(i2c) = &self.i2c {
             if i2c.address > 0x7f || i2c.absent > 0x7f || i2c.address == i2c.absent {
                 return Err("i2c: address and absent must be distinct 7-bit addresses".into());
@@ -245,22 +296,24 @@ impl Board {
         Ok(())
     }
 
-    /// Where the SVD is: `corpus:` paths resolve in `corpus_dir`, others
+    /// Where the SVD is: `corpus:` paths resolve in `corpus_dir` (the
+    /// training corpus), `validation:` paths in `validation_dir`, others
     /// against `root`.
     pub fn svd_path(
         &self,
         root: &Path,
         corpus_dir: Option<&Path>,
+        validation_dir: Option<&Path>,
     ) -> Result<PathBuf, ConformanceError> {
-        match self.svd.strip_prefix("corpus:") {
-            Some(rel) => {
-                corpus_dir
-                    .map(|d| d.join(rel))
-                    .ok_or_else(|| ConformanceError::NoCorpus {
-                        svd: self.svd.clone(),
-                    })
-            }
-            None => Ok(root.join(&self.svd)),
+        let missing = || ConformanceError::NoCorpus {
+            svd: self.svd.clone(),
+        };
+        if let Some(rel) = self.svd.strip_prefix("corpus:") {
+            return corpus_dir.map(|d| d.join(rel)).ok_or_else(missing);
         }
+        if let Some(rel) = self.svd.strip_prefix("validation:") {
+            return validation_dir.map(|d| d.join(rel)).ok_or_else(missing);
+        }
+        Ok(root.join(&self.svd))
     }
 }

@@ -24,14 +24,26 @@ pub struct HarnessContext {
     pub hal_path: String,
     pub conformance_path: String,
     pub core_clock_hz: u32,
+    /// A RISC-V target (riscv-rt, riscv-semihosting, `mcycle` delay);
+    /// otherwise Cortex-M (cortex-m-rt, cortex-m-semihosting, SysTick).
+    pub riscv: bool,
     pub skips: Vec<SkipContext>,
     pub excluded: Vec<ExcludedContext>,
     pub gpio: Option<GpioContext>,
     pub serial: Option<DriverRef>,
     pub spi: Option<SpiContext>,
     pub i2c: Option<I2cContext>,
+    /// Cortex-M: SysTick and a timer measure each other.
     pub delay: Option<DelayContext>,
+    /// RISC-V: `mtime` measures the HAL's `mcycle` delay.
+    pub mtime: Option<MtimeContext>,
     pub pwm: Option<PwmContext>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MtimeContext {
+    pub address: String,
+    pub hz: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -152,6 +164,25 @@ pub fn context(
     hal_path: &Path,
     conformance_path: &Path,
 ) -> Result<HarnessContext, ConformanceError> {
+    let riscv = g.chip.target.triple.is_some_and(|t| t.starts_with("riscv"));
+    // Each reference clock belongs to one core's harness.
+    if let Some(b) = &board.delay {
+        if riscv == b.mtime.is_none() {
+            return Err(ConformanceError::Board {
+                path: format!("{}.toml", board.name).into(),
+                message: format!(
+                    "delay: {} is a {} chip: use `{}`",
+                    g.chip.name,
+                    if riscv { "RISC-V" } else { "Cortex-M" },
+                    if riscv {
+                        "mtime"
+                    } else {
+                        "timer` and `timer_clock_hz"
+                    }
+                ),
+            });
+        }
+    }
     let gpio = match &board.gpio {
         None => None,
         Some(b) => {
@@ -209,16 +240,24 @@ pub fn context(
             })
         }
     };
-    let delay = match &board.delay {
-        None => None,
-        Some(b) => {
-            let d = driver(g, catalogue, board, &b.timer, Kind::Timer)?;
+    let delay = match board.delay.as_ref().map(|b| (&b.timer, b.timer_clock_hz)) {
+        Some((Some(timer), Some(hz))) => {
+            let d = driver(g, catalogue, board, timer, Kind::Timer)?;
             Some(DelayContext {
-                driver: driver_ref(&d, b.timer_clock_hz),
-                timer_clock_hz: b.timer_clock_hz,
+                driver: driver_ref(&d, hz),
+                timer_clock_hz: hz,
             })
         }
+        _ => None,
     };
+    let mtime = board
+        .delay
+        .as_ref()
+        .and_then(|b| b.mtime.as_ref())
+        .map(|m| MtimeContext {
+            address: format!("{:#010x}", m.address),
+            hz: m.hz,
+        });
     let pwm = match &board.pwm {
         None => None,
         Some(b) => {
@@ -256,6 +295,7 @@ pub fn context(
         hal_path: hal_path.display().to_string(),
         conformance_path: conformance_path.display().to_string(),
         core_clock_hz: board.core_clock_hz,
+        riscv,
         skips,
         excluded: board
             .exclude
@@ -270,6 +310,7 @@ pub fn context(
         spi,
         i2c,
         delay,
+        mtime,
         pwm,
     })
 }

@@ -45,7 +45,7 @@ pub enum ConformanceError {
         dir: PathBuf,
         known: Vec<String>,
     },
-    #[error("{svd} is in the SVD corpus; fetch it first (`cargo xtask fetch`)")]
+    #[error("{svd} is in an SVD corpus; fetch or unpack it first (`cargo xtask fetch`, `cargo xtask corpus --corpus validation`)")]
     NoCorpus { svd: String },
     #[error("board {board}: {instance} has no {kind} driver in the generated HAL")]
     #[diagnostic(code(hal_gen::conformance::no_driver))]
@@ -54,7 +54,7 @@ pub enum ConformanceError {
         instance: String,
         kind: &'static str,
     },
-    #[error("{chip} has no Cortex-M target: nothing to run")]
+    #[error("{chip} has no microcontroller target (Cortex-M or RISC-V): nothing to run")]
     NoTarget { chip: String },
     #[error(transparent)]
     #[diagnostic(transparent)]
@@ -273,8 +273,8 @@ pub fn run(
 
 fn run_qemu(p: &Prepared, opts: &Options) -> Result<Results, ConformanceError> {
     let mut r = base_results(p, Backend::Qemu, &p.board.machine, opts.fault);
-    let Some(version) = qemu::version() else {
-        return Ok(not_run(r, QEMU_MISSING.into()));
+    let Some(version) = qemu::version(&p.board) else {
+        return Ok(not_run(r, qemu_missing(&p.board)));
     };
     r.tools.insert("qemu".into(), version);
     let t = Instant::now();
@@ -283,8 +283,13 @@ fn run_qemu(p: &Prepared, opts: &Options) -> Result<Results, ConformanceError> {
     judge_qemu(r, &p.board, &elf, opts)
 }
 
-const QEMU_MISSING: &str =
-    "qemu-system-arm not found (Debian: apt-get install qemu-system-arm), not run";
+fn qemu_missing(board: &Board) -> String {
+    format!(
+        "{} not found (Debian: apt-get install qemu-system-arm for Cortex-M boards, \
+         qemu-system-misc for RISC-V), not run",
+        board.qemu_binary()
+    )
+}
 
 /// Run a harness firmware built elsewhere (any HAL's, linked with
 /// `hal-gen-conformance`) on the board's QEMU machine, with the same host
@@ -298,8 +303,8 @@ pub fn run_firmware(
 ) -> Result<Results, ConformanceError> {
     let mut r = results_for("-", board, Backend::Qemu, &board.machine, opts.fault);
     r.svd = "-".into();
-    let Some(version) = qemu::version() else {
-        return Ok(not_run(r, QEMU_MISSING.into()));
+    let Some(version) = qemu::version(board) else {
+        return Ok(not_run(r, qemu_missing(board)));
     };
     r.tools = BTreeMap::from([("qemu".into(), version)]);
     judge_qemu(r, board, elf, opts)

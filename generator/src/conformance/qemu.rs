@@ -1,4 +1,4 @@
-//! The QEMU backend: `qemu-system-arm -icount` with the board's machine and
+//! The QEMU backend: `qemu-system-<arch> -icount` with the board's machine and
 //! attached devices, the UART under test on a socket the runner drives,
 //! and the protocol read from semihosting output. A hang, reset loop or
 //! fault ends in a bounded wall-clock timeout, reported as a failure.
@@ -42,9 +42,9 @@ impl Run {
     }
 }
 
-/// `qemu-system-arm --version`'s first line, or None when it is missing.
-pub fn version() -> Option<String> {
-    let out = Command::new("qemu-system-arm")
+/// `qemu-system-<arch> --version`'s first line, or None when it is missing.
+pub fn version(board: &Board) -> Option<String> {
+    let out = Command::new(board.qemu_binary())
         .arg("--version")
         .output()
         .ok()?;
@@ -73,7 +73,8 @@ pub fn run(board: &Board, elf: &Path, limit: Duration) -> Result<Run, Conformanc
     let socket =
         std::env::temp_dir().join(format!("hgc-{}-{}.sock", std::process::id(), board.name));
     let _ = std::fs::remove_file(&socket);
-    let mut child = Command::new("qemu-system-arm")
+    let qemu = board.qemu_binary();
+    let mut child = Command::new(&qemu)
         .args(["-M", &board.machine, "-nographic", "-monitor", "none"])
         .args(["-icount", ICOUNT])
         .args(["-semihosting-config", "enable=on,target=native"])
@@ -91,7 +92,7 @@ pub fn run(board: &Board, elf: &Path, limit: Duration) -> Result<Run, Conformanc
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|e| ConformanceError::Tool {
-            tool: "qemu-system-arm".into(),
+            tool: qemu.clone(),
             message: e.to_string(),
         })?;
     let started = Instant::now();

@@ -29,11 +29,12 @@ pub fn render(m: &Matrix) -> String {
     );
     let _ = writeln!(
         s,
-        "{} chips ({} corpus, {} project). Inputs: corpus report {} (checks: {}); \
+        "{} chips ({} corpus, {} project, {} validation corpus). Inputs: corpus report {} (checks: {}); \
          coverage records {}; {} conformance run(s).\n",
         m.chips.len(),
         m.chips.iter().filter(|c| c.source == "corpus").count(),
         m.chips.iter().filter(|c| c.source == "project").count(),
+        m.chips.iter().filter(|c| c.source == "validation").count(),
         m.inputs
             .corpus_report
             .as_deref()
@@ -95,7 +96,11 @@ pub fn render(m: &Matrix) -> String {
             s,
             "| {}{} | {} | {} |",
             c.chip,
-            if c.source == "project" { " (svd/)" } else { "" },
+            match c.source.as_str() {
+                "project" => " (svd/)",
+                "validation" => " (validation corpus)",
+                _ => "",
+            },
             c.vendor,
             c.core
         );

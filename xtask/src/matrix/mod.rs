@@ -385,11 +385,7 @@ pub fn gather(a: &GatherArgs) -> Result<Inputs> {
             .with_context(|| format!("{}: which SVD is it from?", path.display()))?;
         let vendor = record.vendor.clone().unwrap_or_else(|| "unknown".into());
         let chip = chips.entry(id.clone()).or_insert_with(|| ChipInput {
-            source: if id.starts_with("corpus:") {
-                "corpus"
-            } else {
-                "project"
-            },
+            source: source_of(&id),
             ..new(id, &vendor)
         });
         // Checked in under generated/: the curated set.
@@ -441,9 +437,22 @@ pub fn gather(a: &GatherArgs) -> Result<Inputs> {
     })
 }
 
+/// A chip's `source` from its id: `corpus` (`corpus:`, the cmsis-svd
+/// training corpus), `validation` (`validation:`, the validation corpus)
+/// or `project` (`svd/`, the project's own SVDs).
+pub fn source_of(id: &str) -> &'static str {
+    if id.starts_with("corpus:") {
+        "corpus"
+    } else if id.starts_with("validation:") {
+        "validation"
+    } else {
+        "project"
+    }
+}
+
 /// PAC crate → SVD id, from generated/pac-inputs.lock (`svd sha hal-gen
 /// pac-crate tree-sha` per line), which `cargo xtask regen` writes for the
-/// curated corpus chips.
+/// curated corpus and validation-corpus chips.
 fn pac_inputs_lock(path: &Path) -> Result<BTreeMap<String, String>> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Ok(BTreeMap::new());
@@ -459,8 +468,8 @@ fn pac_inputs_lock(path: &Path) -> Result<BTreeMap<String, String>> {
 }
 
 /// The id of a record checked in under generated/: `svd/<file>` when the
-/// project has that SVD, else the corpus SVD the PAC lock names, else the
-/// one corpus SVD of that file name.
+/// project has that SVD, else the corpus or validation-corpus SVD the PAC
+/// lock names, else the one corpus SVD of that file name.
 fn project_id(
     record: &Record,
     lock: &BTreeMap<String, String>,
@@ -656,10 +665,11 @@ fn lines_of<T: serde::Serialize>(items: &[T]) -> Result<Vec<String>> {
 fn print_summary(m: &Matrix, out: &Path) {
     let size = |f: &str| std::fs::metadata(out.join(f)).map_or(0, |m| m.len());
     eprintln!(
-        "matrix: {} chips ({} corpus, {} project), {} conformance run(s); records: {:?}",
+        "matrix: {} chips ({} corpus, {} project, {} validation), {} conformance run(s); records: {:?}",
         m.chips.len(),
         m.chips.iter().filter(|c| c.source == "corpus").count(),
         m.chips.iter().filter(|c| c.source == "project").count(),
+        m.chips.iter().filter(|c| c.source == "validation").count(),
         m.runs.len(),
         m.inputs.records
     );

@@ -144,11 +144,13 @@ pub struct RunTest {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Chip {
-    /// `corpus:<Vendor>/<file>.svd` or `svd/<file>.svd`, as conformance results name it.
+    /// `corpus:<Vendor>/<file>.svd`, `validation:<Vendor>/<file>.svd` or
+    /// `svd/<file>.svd`, as conformance results name it.
     pub id: String,
     pub chip: String,
     pub vendor: String,
-    /// `corpus` (cmsis-svd 0.4) or `project` (the project's own svd/).
+    /// `corpus` (cmsis-svd 0.4), `project` (the project's own svd/) or
+    /// `validation` (the validation corpus).
     pub source: String,
     /// One of the crates checked in under generated/.
     pub curated: bool,
@@ -522,9 +524,9 @@ fn to_run(file: String, r: ResultsFile) -> Run {
     }
 }
 
-/// A results file names its chip by SVD (`svd/X.svd`, `corpus:Vendor/X.svd`);
-/// chip names alone are not unique in the corpus (Fujitsu and Spansion share
-/// 85), so the name is used only when it is.
+/// A results file names its chip by SVD (`svd/X.svd`, `corpus:Vendor/X.svd`,
+/// `validation:Vendor/X.svd`); chip names alone are not unique in the corpus
+/// (Fujitsu and Spansion share 85), so the name is used only when it is.
 fn match_chip(run: &Run, chips: &[ChipInput], warnings: &mut Vec<String>) -> Option<String> {
     if let Some(c) = chips.iter().find(|c| c.id == run.svd) {
         let name = c.record.as_ref().map(|(r, _)| r.chip.as_str());

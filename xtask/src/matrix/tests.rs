@@ -610,3 +610,58 @@ fn peer_rows_beside_the_generated_hal() {
     let written: Value = serde_json::from_str(&to_json(&m).unwrap()).unwrap();
     assert_eq!(written["peers"][0]["hal"], "other-hal 1.0");
 }
+
+/// A record checked in under generated/ whose SVD pac-inputs.lock names as
+/// `validation:` is a curated chip of source "validation", and a results
+/// file naming that SVD is its run.
+#[test]
+fn validation_corpus_chip_is_curated_with_its_own_source() {
+    let f = fixture("validation");
+    let svd = "validation:Fixture-Community/fixture.svd";
+    // The LM3S6965 record, as a chip of an SVD the project does not have.
+    let mut record = read(&f.project.join("lm3s6965.coverage.json"));
+    record["chip"] = "FIXTURE".into();
+    record["vendor"] = "Fixture".into();
+    record["svd_file"] = "fixture.svd".into();
+    record["pac_crate"] = "fixture-pac".into();
+    record["hal_crate"] = "fixture-hal".into();
+    std::fs::write(f.project.join("fixture.coverage.json"), record.to_string()).unwrap();
+    std::fs::write(
+        f.project.join("pac-inputs.lock"),
+        format!("# svd  svd-sha256  hal-gen  pac-crate  pac-tree-sha256\n{svd} 00 0.1.0 fixture-pac 11\n"),
+    )
+    .unwrap();
+    let conformance = f._scratch.0.join("conformance");
+    std::fs::create_dir_all(&conformance).unwrap();
+    let mut run = read(&fixtures().join("conformance/lm3s6965evb-qemu.json"));
+    run["chip"] = "FIXTURE".into();
+    run["svd"] = svd.into();
+    run["board"] = "fixture-board".into();
+    std::fs::write(conformance.join("fixture-board-qemu.json"), run.to_string()).unwrap();
+
+    let (m, warnings) = build(&f, &conformance);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let c = m.chips.iter().find(|c| c.id == svd).expect("a row for it");
+    assert_eq!(c.source, "validation");
+    assert!(c.curated);
+    assert_eq!(c.record, "generated");
+    assert_eq!(m.runs.len(), 1);
+    assert_eq!(m.runs[0].chip_id.as_deref(), Some(svd));
+    assert!(m.inputs.unmatched_runs.is_empty());
+    assert_eq!(c.runs, [0]);
+    // The other sources are what they were.
+    for (id, source) in [
+        ("svd/LM3S6965.svd", "project"),
+        ("corpus:Fixture/LM3S6965.svd", "corpus"),
+    ] {
+        let c = m.chips.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(c.source, source, "{id}");
+    }
+    let md = super::markdown::render(&m);
+    assert!(md.contains("| FIXTURE (validation corpus) |"), "{md}");
+    assert!(
+        md.contains(" (2 corpus, 2 project, 1 validation corpus)"),
+        "{md}"
+    );
+    assert_eq!(super::source_of(svd), "validation");
+}
