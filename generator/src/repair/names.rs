@@ -79,15 +79,22 @@ fn clean_with(name: &str, is_array: bool, identifier_rules: bool) -> Option<Stri
     (out != name).then_some(out)
 }
 
-/// A register or cluster name like `_9BITADDR`: svd2rust's type and
-/// module for it are both `_9bitaddr`. The underscores give way to the
-/// kind's letter, as for a leading digit.
-fn underscore_digit(kind: &str, name: &str) -> Option<String> {
+/// A register or cluster name like `_9BITADDR` or `_reserved`: svd2rust
+/// cases nothing after a leading underscore, so its type and module for
+/// it get one name (`_9bitaddr`, `_reserved`). Before a digit the
+/// underscores give way to the kind's letter, as for a leading digit;
+/// before a lower-case letter they go (a clash with another register is
+/// the duplicate repair's, which runs next).
+fn leading_underscore(kind: &str, name: &str) -> Option<String> {
     let rest = name.trim_start_matches('_');
-    (matches!(kind, "register" | "cluster")
-        && rest.len() < name.len()
-        && rest.starts_with(|c: char| c.is_ascii_digit()))
-    .then(|| format!("{}{rest}", kind[..1].to_ascii_uppercase()))
+    if !matches!(kind, "register" | "cluster") || rest.len() == name.len() {
+        return None;
+    }
+    if rest.starts_with(|c: char| c.is_ascii_digit()) {
+        return Some(format!("{}{rest}", kind[..1].to_ascii_uppercase()));
+    }
+    rest.starts_with(|c: char| c.is_ascii_lowercase())
+        .then(|| rest.to_string())
 }
 
 /// svd2rust names a field's enum after its enumeratedValues set, or the
@@ -99,7 +106,7 @@ fn clashes_with_reader(name: &str) -> bool {
 }
 
 fn rename(ctx: &mut Ctx, kind: &str, name: &mut String, parent: &str, is_array: bool) {
-    if let Some(new) = underscore_digit(kind, name) {
+    if let Some(new) = leading_underscore(kind, name) {
         let old_path = join(parent, name);
         let new_path = join(parent, &new);
         ctx.repair(
@@ -293,14 +300,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_underscore_before_a_digit_gives_way_to_the_kind() {
+    fn a_leading_underscore_svd2rust_would_not_case_gives_way() {
         assert_eq!(
-            underscore_digit("register", "_9BITADDR").as_deref(),
+            leading_underscore("register", "_9BITADDR").as_deref(),
             Some("R9BITADDR")
         );
-        assert_eq!(underscore_digit("cluster", "__2X").as_deref(), Some("C2X"));
-        assert_eq!(underscore_digit("field", "_9BIT"), None);
-        assert_eq!(underscore_digit("register", "_CTRL"), None);
+        assert_eq!(
+            leading_underscore("cluster", "__2X").as_deref(),
+            Some("C2X")
+        );
+        // The K210's padding registers (validation corpus).
+        assert_eq!(
+            leading_underscore("register", "_reserved").as_deref(),
+            Some("reserved")
+        );
+        assert_eq!(
+            leading_underscore("register", "_reserved%s").as_deref(),
+            Some("reserved%s")
+        );
+        assert_eq!(leading_underscore("field", "_9BIT"), None);
+        assert_eq!(leading_underscore("field", "_adr"), None);
+        assert_eq!(leading_underscore("register", "_CTRL"), None);
     }
 
     #[test]
