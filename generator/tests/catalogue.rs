@@ -78,3 +78,82 @@ fn template_snapshots() {
         }
     });
 }
+
+/// A family written into an override folder, loaded: the error, if any.
+fn load_override(rel: &str, text: &str) -> Option<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, text).unwrap();
+    let config = Config {
+        templates_dir: Some(dir.path().to_path_buf()),
+        ..Default::default()
+    };
+    hal_gen::load_catalogue(&config)
+        .err()
+        .map(|e| e.to_string())
+}
+
+const PL011: &str = include_str!("../../templates/families/uart/pl011.toml");
+
+/// Each template declares the params it reads (`<template>.contract.toml`);
+/// a family is checked against it when the catalogue loads, not at render.
+#[test]
+fn a_misspelt_param_value_is_refused_at_load_with_file_line_and_values() {
+    assert_eq!(load_override("families/uart/pl011.toml", PL011), None);
+    let line = PL011
+        .lines()
+        .position(|l| l.trim() == "baud = \"pl011\"")
+        .unwrap()
+        + 1;
+    let err = load_override(
+        "families/uart/pl011.toml",
+        &PL011.replace("baud = \"pl011\"", "baud = \"pl011x\""),
+    )
+    .expect("pl011x refused");
+    for want in [
+        "families/uart/pl011.toml",
+        &format!("line {line}: params.baud = \"pl011x\": not one of \"div\", \"div16\", \"div_minus1\", \"nrf\", \"pl011\""),
+        "hal/serial/uart.contract.toml",
+    ] {
+        assert!(err.contains(want), "{err}\n(wanted {want})");
+    }
+}
+
+#[test]
+fn params_the_template_does_not_read_or_of_the_wrong_type_are_refused() {
+    let cases = [
+        (
+            PL011.replace("baud = \"pl011\"", "baud = \"pl011\"\nbuad_min = 1"),
+            "params.buad_min: hal/serial/uart.rs.j2 reads no such param (it reads: after, baud,",
+        ),
+        (
+            PL011.replace("baud = \"pl011\"", "baud = \"pl011\"\nbaud_min = \"one\""),
+            "params.baud_min = \"one\": wants an integer",
+        ),
+        (
+            PL011.replace(
+                "before = [[\"uarten\", 0]]",
+                "before = [[\"no_such_role\", 0]]",
+            ),
+            "`no_such_role` is not a register or field role of this family",
+        ),
+        (
+            PL011.replace("baud = \"pl011\"\n", ""),
+            "params.baud is missing: hal/serial/uart.rs.j2 needs it",
+        ),
+    ];
+    for (text, want) in cases {
+        let err = load_override("families/uart/pl011.toml", &text).expect(want);
+        assert!(err.contains(want), "{err}\n(wanted {want})");
+    }
+}
+
+#[test]
+fn a_family_under_another_kinds_folder_is_refused() {
+    let err = load_override("families/spi/pl011.toml", PL011).expect("refused");
+    assert!(
+        err.contains("kind = \"uart\" but the file is under families/spi/"),
+        "{err}"
+    );
+}

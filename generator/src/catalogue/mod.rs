@@ -8,6 +8,7 @@
 //! clock-gate bits live. All of it is validated on load, with errors that
 //! name the file and key. `templates/README.md` explains how to add a family.
 
+mod contract;
 mod pattern;
 pub mod synth;
 
@@ -287,6 +288,7 @@ impl Catalogue {
             }
         }
         let mut families = Vec::new();
+        let mut contracts = BTreeMap::new();
         let mut hints = BTreeMap::new();
         let mut gates = Vec::new();
         for (name, (source, text)) in &files {
@@ -311,6 +313,8 @@ impl Catalogue {
                 gates = parsed.rule;
             } else {
                 let parsed: FamilyFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
+                check_folder(name, parsed.kind).map_err(bad)?;
+                check_params(&parsed, text, overrides, &mut contracts).map_err(bad)?;
                 families.push(Family::validate(parsed, source, template_exists).map_err(bad)?);
             }
         }
@@ -376,6 +380,68 @@ fn collect_overrides(
         }
     }
     Ok(())
+}
+
+/// A family file under `families/<kind>/` must declare that kind.
+fn check_folder(name: &str, kind: Kind) -> Result<(), String> {
+    let parts: Vec<&str> = name.split('/').collect();
+    match parts.as_slice() {
+        ["families", folder, _] if *folder != kind.as_str() => Err(format!(
+            "kind = \"{}\" but the file is under families/{folder}/: move it to families/{}/ or fix `kind`",
+            kind.as_str(),
+            kind.as_str()
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The family's `[params]` against its template's contract
+/// (`contract::path_for`): every param declared, of its type, enums among
+/// their values, required ones present, writes naming the family's roles.
+fn check_params(
+    family: &FamilyFile,
+    text: &str,
+    overrides: Option<&Path>,
+    contracts: &mut BTreeMap<String, Option<contract::Contract>>,
+) -> Result<(), String> {
+    let path = contract::path_for(&family.template);
+    if !contracts.contains_key(&path) {
+        let found = template_file(overrides, &path)
+            .map(|(source, text)| {
+                contract::Contract::parse(&text).map_err(|e| format!("{source}: {e}"))
+            })
+            .transpose()?;
+        contracts.insert(path.clone(), found);
+    }
+    let Some(c) = &contracts[&path] else {
+        return match family.params.keys().next() {
+            Some(key) => Err(format!(
+                "params.{key}: {} declares no params (no {path} beside it)",
+                family.template
+            )),
+            None => Ok(()),
+        };
+    };
+    let roles = |r: &str| family.registers.contains_key(r) || family.fields.contains_key(r);
+    c.check(&family.template, &family.params, &roles)
+        .map_err(|(key, message)| match contract::line_of(text, &key) {
+            Some(line) => format!("line {line}: {message} (contract: {path})"),
+            None => format!("{message} (contract: {path})"),
+        })
+}
+
+/// A file under the templates folder: from `overrides` if it is there,
+/// else built in. `(where it came from, its text)`.
+fn template_file(overrides: Option<&Path>, name: &str) -> Option<(String, String)> {
+    if let Some(dir) = overrides {
+        let path = dir.join(name);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return Some((path.display().to_string(), text));
+        }
+    }
+    crate::render::builtin_files()
+        .find(|(n, _)| *n == name)
+        .map(|(n, text)| (format!("templates/{n}"), text.to_string()))
 }
 
 fn compile_all(sources: &[String], vars: &[(&str, &str)]) -> Result<Vec<Pattern>, String> {
