@@ -82,9 +82,9 @@ const STEPS: &[Step] = &[
         // The validation corpus (../shared/corpus, unpacked on first use):
         // every SVD must generate and match the committed report; then a
         // fixed sample of its PACs, across vendors and cores, must pass
-        // `cargo check --features all` (the whole set is a sharded run,
-        // docs/validation/README.md).
-        name: "validation corpus (423 SVDs) generates; committed report current; sample PACs check",
+        // `cargo check --features all` and its HALs clippy -D warnings
+        // (the whole set is a sharded run, docs/validation/README.md).
+        name: "validation corpus (423 SVDs) generates; committed report current; sample PACs check, HALs clippy",
         run: || {
             xtask(&[
                 "corpus",
@@ -101,6 +101,7 @@ const STEPS: &[Step] = &[
                 "--sample",
                 crate::corpus::VALIDATION_SAMPLE,
                 "--check",
+                "--hal",
                 "--expect-all",
                 "--out-dir",
                 ".cache/validation-sample-out",

@@ -44,6 +44,14 @@ Renesas/R7FA2E1A9.svd,\
 TexasInstruments/TM4C1230C3PM.svd";
 
 impl Which {
+    /// As reports name it ("over the … corpus").
+    fn name(self) -> &'static str {
+        match self {
+            Self::Training => crate::report::TRAINING_CORPUS,
+            Self::Validation => "validation (../shared/corpus)",
+        }
+    }
+
     /// The directory holding `<Vendor>/<chip>.svd`, unpacked if needed,
     /// and how many SVDs it must hold.
     fn dir(self) -> Result<(PathBuf, usize)> {
@@ -312,7 +320,8 @@ pub fn run(args: Args) -> Result<()> {
         check_all(&mut results, args.check_jobs.max(1), what)?;
     }
 
-    let report = Report::new(results, args.check, generation_wall_s, threads, args.shard);
+    let mut report = Report::new(results, args.check, generation_wall_s, threads, args.shard);
+    report.corpus = args.corpus.name().into();
     let dir = match (&args.report_dir, args.shard) {
         (Some(d), _) => d.clone(),
         (None, Some(_)) => util::cache().join("corpus-shards"),
@@ -443,13 +452,15 @@ fn restamp(committed: &Report, fresh: &Report, shown: &str) -> Report {
              whose stamps still hold",
             chips.len()
         );
-    Report::new(
+    let mut restamped = Report::new(
         chips,
         committed.checked,
         committed.generation_wall_s,
         committed.threads,
         None,
-    )
+    );
+    restamped.corpus = committed.corpus.clone();
+    restamped
 }
 
 /// One message per stale artifact (none when all is current): the

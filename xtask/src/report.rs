@@ -107,9 +107,25 @@ pub struct VendorSummary {
     pub thumb_passed: usize,
 }
 
+/// The corpus a report covers when it does not say (every report written
+/// before reports named their corpus covered this one).
+pub const TRAINING_CORPUS: &str = "cmsis-svd 0.4";
+
+fn training_corpus() -> String {
+    TRAINING_CORPUS.into()
+}
+
+fn is_training(corpus: &str) -> bool {
+    corpus == TRAINING_CORPUS
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub hal_gen_version: String,
+    /// Which SVD collection: the training corpus (the default, left out of
+    /// the JSON) or the validation corpus.
+    #[serde(default = "training_corpus", skip_serializing_if = "is_training")]
+    pub corpus: String,
     pub checked: bool,
     pub threads: usize,
     pub shard: Option<(usize, usize)>,
@@ -130,6 +146,7 @@ impl Report {
         chips.sort_by(|a, b| (&a.vendor, &a.file).cmp(&(&b.vendor, &b.file)));
         let mut r = Self {
             hal_gen_version: env!("CARGO_PKG_VERSION").into(),
+            corpus: training_corpus(),
             checked,
             threads,
             shard,
@@ -181,6 +198,7 @@ impl Report {
             bail!("no shard reports given")
         };
         let (checked, threads) = (first.checked, first.threads);
+        let corpus = first.corpus.clone();
         let wall = reports.iter().map(|r| r.generation_wall_s).sum();
         // A later report's row for an SVD replaces an earlier one: re-run
         // SVDs are merged onto a record. A result the later run did not
@@ -201,13 +219,9 @@ impl Report {
             }
             chips.insert(c.key(), c);
         }
-        Ok(Self::new(
-            chips.into_values().collect(),
-            checked,
-            wall,
-            threads,
-            None,
-        ))
+        let mut merged = Self::new(chips.into_values().collect(), checked, wall, threads, None);
+        merged.corpus = corpus;
+        Ok(merged)
     }
 
     pub fn write(&self, dir: &Path, name: &str) -> Result<()> {
@@ -332,8 +346,9 @@ impl Report {
         let _ = writeln!(s, "# Corpus report\n");
         let _ = writeln!(
             s,
-            "hal-gen {} over the cmsis-svd 0.4 corpus{}. Produced by `cargo xtask corpus{}`.\n",
+            "hal-gen {} over the {} corpus{}. Produced by `cargo xtask corpus{}`.\n",
             self.hal_gen_version,
+            self.corpus,
             match self.shard {
                 Some((k, n)) => format!(" (shard {k}/{n})"),
                 None => String::new(),
