@@ -208,3 +208,175 @@ fn swapped_flags_do_not_bind_by_position() {
     );
     assert_eq!(family_of("USART1", "USART", &regs), None);
 }
+
+/// The Espressif UART of the parts with a register-sync bit (ESP32-C3 as
+/// its SVD spells it): REG_UPDATE in ID.
+fn esp_uart(update: Reg<'static>) -> Vec<Reg<'static>> {
+    vec![
+        ("FIFO", 0x0, "read-write", &[("RXFIFO_RD_BYTE", 0, 8)]),
+        (
+            "INT_RAW",
+            0x4,
+            "read-write",
+            &[
+                ("PARITY_ERR_INT_RAW", 2, 1),
+                ("FRM_ERR_INT_RAW", 3, 1),
+                ("RXFIFO_OVF_INT_RAW", 4, 1),
+            ],
+        ),
+        (
+            "INT_CLR",
+            0x10,
+            "write-only",
+            &[
+                ("PARITY_ERR_INT_CLR", 2, 1),
+                ("FRM_ERR_INT_CLR", 3, 1),
+                ("RXFIFO_OVF_INT_CLR", 4, 1),
+            ],
+        ),
+        (
+            "CLKDIV",
+            0x14,
+            "read-write",
+            &[("CLKDIV", 0, 12), ("FRAG", 20, 4)],
+        ),
+        (
+            "STATUS",
+            0x1c,
+            "read-only",
+            &[("RXFIFO_CNT", 0, 10), ("TXFIFO_CNT", 16, 10)],
+        ),
+        (
+            "CONF0",
+            0x20,
+            "read-write",
+            &[
+                ("PARITY", 0, 1),
+                ("PARITY_EN", 1, 1),
+                ("BIT_NUM", 2, 2),
+                ("STOP_BIT_NUM", 4, 2),
+            ],
+        ),
+        (
+            "FSM_STATUS",
+            0x6c,
+            "read-only",
+            &[("ST_URX_OUT", 0, 4), ("ST_UTX_OUT", 4, 4)],
+        ),
+        update,
+    ]
+}
+
+#[test]
+fn espressif_uart_with_a_sync_bit_binds() {
+    let c3 = esp_uart((
+        "ID",
+        0x80,
+        "read-write",
+        &[("ID", 0, 30), ("HIGH_SPEED", 30, 1), ("REG_UPDATE", 31, 1)],
+    ));
+    assert_eq!(family_of("UART0", "UART", &c3).as_deref(), Some("esp_uart"));
+    // The C6 LP UART's spelling: `*_SYNC` registers, REG_UPDATE on its own.
+    let mut lp = esp_uart(("REG_UPDATE", 0x98, "read-write", &[("REG_UPDATE", 0, 1)]));
+    lp[3] = (
+        "CLKDIV_SYNC",
+        0x14,
+        "read-write",
+        &[("CLKDIV", 0, 12), ("CLKDIV_FRAG", 20, 4)],
+    );
+    lp[5].0 = "CONF0_SYNC";
+    assert_eq!(
+        family_of("LP_UART", "LP_UART", &lp).as_deref(),
+        Some("esp_uart")
+    );
+}
+
+/// ESP32 and ESP32-S2 have the same block without REG_UPDATE; at their
+/// SVD address the FIFO needs another bus (errata), so they do not bind.
+#[test]
+fn espressif_uart_without_the_sync_bit_does_not_bind() {
+    let esp32 = esp_uart(("ID", 0x7c, "read-write", &[("ID", 0, 32)]));
+    assert_eq!(family_of("UART0", "UART", &esp32), None);
+}
+
+/// A DesignWare APB UART as the K210 SVD gives it: registers that share an
+/// address named together, and no fields at all.
+fn fieldless_dw_uart(with_usr: bool) -> Vec<Reg<'static>> {
+    let mut regs: Vec<Reg<'static>> = vec![
+        ("rbr_dll_thr", 0x0, "read-write", &[]),
+        ("dlh_ier", 0x4, "read-write", &[]),
+        ("fcr_iir", 0x8, "read-write", &[]),
+        ("lcr", 0xc, "read-write", &[]),
+        ("mcr", 0x10, "read-write", &[]),
+        ("lsr", 0x14, "read-write", &[]),
+        ("msr", 0x18, "read-write", &[]),
+    ];
+    if with_usr {
+        regs.push(("usr", 0x7c, "read-write", &[]));
+    }
+    regs
+}
+
+#[test]
+fn fieldless_designware_uart_binds_by_its_registers() {
+    assert_eq!(
+        family_of("UART1", "UART", &fieldless_dw_uart(true)).as_deref(),
+        Some("dw_apb_uart")
+    );
+}
+
+/// Without USR nothing says which 16550 it is, nor are there fields to
+/// check its bits by: no driver.
+#[test]
+fn fieldless_16550_without_usr_does_not_bind() {
+    assert_eq!(family_of("UART1", "UART", &fieldless_dw_uart(false)), None);
+}
+
+/// A DesignWare UART whose SVD has the fields (Allwinner D1-H's spelling:
+/// DLH, `dls`, `dr`): `ns16550` binds it by layout, with more roles than
+/// `dw_apb_uart`.
+#[test]
+fn designware_uart_with_fields_is_a_16550() {
+    let regs: &[Reg] = &[
+        ("RBR", 0x0, "read-only", &[("rbr", 0, 8)]),
+        ("THR", 0x0, "write-only", &[("thr", 0, 8)]),
+        ("DLL", 0x0, "read-write", &[("dll", 0, 8)]),
+        ("DLH", 0x4, "read-write", &[("dlh", 0, 8)]),
+        (
+            "IER",
+            0x4,
+            "read-write",
+            &[("erbfi", 0, 1), ("etbei", 1, 1)],
+        ),
+        ("IIR", 0x8, "read-only", &[("iid", 0, 4)]),
+        (
+            "FCR",
+            0x8,
+            "write-only",
+            &[("fifoe", 0, 1), ("rfifor", 1, 1), ("xfifor", 2, 1)],
+        ),
+        (
+            "LCR",
+            0xc,
+            "read-write",
+            &[("dls", 0, 2), ("stop", 2, 1), ("pen", 3, 1), ("dlab", 7, 1)],
+        ),
+        ("MCR", 0x10, "read-write", &[("dtr", 0, 1), ("rts", 1, 1)]),
+        (
+            "LSR",
+            0x14,
+            "read-only",
+            &[
+                ("dr", 0, 1),
+                ("oe", 1, 1),
+                ("pe", 2, 1),
+                ("fe", 3, 1),
+                ("bi", 4, 1),
+                ("thre", 5, 1),
+                ("temt", 6, 1),
+            ],
+        ),
+        ("USR", 0x7c, "read-only", &[("busy", 0, 1), ("tfnf", 1, 1)]),
+    ];
+    assert_eq!(family_of("UART0", "UART", regs).as_deref(), Some("ns16550"));
+}
