@@ -158,7 +158,9 @@ pub fn classify(device: &Device, source: &SourceMap, catalogue: &Catalogue) -> V
         if base.name != p.name {
             names.push(&base.name);
         }
-        let hinted = catalogue.hinted_kinds(&names);
+        let description = p.description.as_deref().or(base.description.as_deref());
+        let words = crate::catalogue::description_words(description.unwrap_or(""));
+        let hinted = catalogue.hinted_kinds(&names, &words);
         // A register past the 32-bit address space (an SVD offset like
         // 0xFFFFF800 meant as negative) cannot be driven: no family binds
         // it, so the instance falls back to a skeleton rather than a

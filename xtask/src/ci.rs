@@ -109,8 +109,11 @@ const STEPS: &[Step] = &[
         },
     },
     Step {
-        name: "HAL coverage targets; README coverage table current",
-        run: || xtask(&["coverage", "--expect-targets", "--check-readme"]),
+        name: "HAL coverage targets, training and validation; README coverage table current",
+        run: || {
+            xtask(&["coverage", "--expect-targets", "--check-readme"])?;
+            xtask(&["coverage", "--corpus", "validation", "--expect-targets"])
+        },
     },
     Step {
         // Rebuilt from the coverage records the corpus step just wrote, the

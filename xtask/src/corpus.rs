@@ -54,7 +54,7 @@ impl Which {
 
     /// The directory holding `<Vendor>/<chip>.svd`, unpacked if needed,
     /// and how many SVDs it must hold.
-    fn dir(self) -> Result<(PathBuf, usize)> {
+    pub fn dir(self) -> Result<(PathBuf, usize)> {
         match self {
             Self::Training => Ok((crate::fetch::corpus_dir()?, crate::fetch::EXPECTED_SVDS)),
             Self::Validation => Ok((validation_dir()?, VALIDATION_SVDS)),

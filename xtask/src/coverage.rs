@@ -11,6 +11,9 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct Args {
+    /// Which SVD collection to classify.
+    #[arg(long, value_enum, default_value = "training")]
+    corpus: crate::corpus::Which,
     /// Only SVDs whose `Vendor/file` path contains this.
     #[arg(long)]
     filter: Option<String>,
@@ -72,7 +75,10 @@ struct VendorRow {
 }
 
 pub fn run(args: Args) -> Result<()> {
-    let data = crate::fetch::corpus_dir()?;
+    if (args.check_readme || args.write_readme) && args.corpus != crate::corpus::Which::Training {
+        anyhow::bail!("the README's coverage table is the training corpus's: drop --corpus");
+    }
+    let (data, _) = args.corpus.dir()?;
     let mut svds: Vec<(String, PathBuf)> = crate::fetch::list(&data)?
         .into_iter()
         .map(|(vendor, path)| {

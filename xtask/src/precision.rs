@@ -331,6 +331,11 @@ pub fn run(args: Args) -> Result<()> {
     if args.no_wrong && total.wrong > 0 {
         failures.push(format!("{} wrong matches", total.wrong));
     }
+    // An SVD that did not load judges none of its labels: "no wrong match"
+    // would pass on nothing (a missing corpus, say).
+    if args.no_wrong && !not_loaded.is_empty() {
+        failures.push(format!("{} labelled SVD(s) not loaded", not_loaded.len()));
+    }
     if let Some(min) = args.min_precision {
         if below(total.precision(), min) {
             failures.push(format!("precision {precision} < {min}%"));

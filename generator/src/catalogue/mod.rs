@@ -9,9 +9,11 @@
 //! name the file and key. `templates/README.md` explains how to add a family.
 
 mod contract;
+mod hint;
 mod pattern;
 pub mod synth;
 
+pub use hint::{words as description_words, KindHint, Phrase};
 pub use pattern::Pattern;
 
 use crate::error::Error;
@@ -193,8 +195,8 @@ pub struct GateRule {
 #[derive(Debug)]
 pub struct Catalogue {
     pub families: Vec<Family>,
-    /// Instance-name hints per kind.
-    pub hints: BTreeMap<Kind, Vec<Pattern>>,
+    /// What suggests each kind (names, description phrases).
+    pub hints: BTreeMap<Kind, KindHint>,
     pub gates: Vec<GateRule>,
 }
 
@@ -254,6 +256,10 @@ struct KindsFile {
 #[serde(deny_unknown_fields)]
 struct KindHints {
     instances: Vec<String>,
+    #[serde(default)]
+    descriptions: Vec<String>,
+    #[serde(default)]
+    not_descriptions: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -299,7 +305,20 @@ impl Catalogue {
             if name == KINDS_FILE {
                 let parsed: KindsFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
                 for (kind, h) in parsed.kinds {
-                    hints.insert(kind, compile_all(&h.instances, &[]).map_err(bad)?);
+                    let phrases = |list: &[String], key: &str| {
+                        list.iter()
+                            .map(|p| {
+                                Phrase::compile(p)
+                                    .map_err(|e| bad(format!("{}.{key}: {e}", kind.as_str())))
+                            })
+                            .collect::<Result<Vec<_>, _>>()
+                    };
+                    let hint = KindHint {
+                        names: compile_all(&h.instances, &[]).map_err(bad)?,
+                        descriptions: phrases(&h.descriptions, "descriptions")?,
+                        not_descriptions: phrases(&h.not_descriptions, "not_descriptions")?,
+                    };
+                    hints.insert(kind, hint);
                 }
             } else if name == GATES_FILE {
                 let parsed: GatesFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
@@ -335,15 +354,12 @@ impl Catalogue {
         })
     }
 
-    /// The kind an instance's name suggests, if any.
-    pub fn hinted_kinds(&self, names: &[&str]) -> Vec<Kind> {
+    /// The kinds an instance's names or description (as
+    /// [`description_words`]) suggest.
+    pub fn hinted_kinds(&self, names: &[&str], description: &[String]) -> Vec<Kind> {
         self.hints
             .iter()
-            .filter(|(_, patterns)| {
-                patterns
-                    .iter()
-                    .any(|p| names.iter().any(|n| p.matches(n).is_some()))
-            })
+            .filter(|(_, hint)| hint.suggests(names, description))
             .map(|(k, _)| *k)
             .collect()
     }

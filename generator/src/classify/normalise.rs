@@ -78,6 +78,15 @@ pub fn aliases(name: &str, prefixes: &[String], separated: bool) -> Vec<String> 
         }
     };
     let mut at = name;
+    // A name kept off a keyword (`IN_`, by the vendor or the repair) is
+    // the keyword's register.
+    if let Some(s) = at
+        .strip_suffix('_')
+        .filter(|s| s.len() >= 2 && !s.ends_with('_'))
+    {
+        push(s, &mut out);
+        at = s;
+    }
     if let Some(s) = strip_array(at).or_else(|| strip_copy_number(at)) {
         push(s, &mut out);
         at = s;
@@ -149,5 +158,13 @@ mod tests {
         assert_eq!(aliases("dr%s", &pre, false), ["dr"]);
         assert_eq!(aliases("SPI_DR[%s]", &pre, false), ["SPI_DR", "DR"]);
         assert_eq!(aliases("PIN_CNF[%s]", &pre, false), ["PIN_CNF"]);
+    }
+
+    #[test]
+    fn a_trailing_underscore_is_dropped() {
+        let pre = p(&["PORT"]);
+        assert_eq!(aliases("IN_", &pre, false), ["IN"]);
+        assert_eq!(aliases("PORT_IN_", &pre, false), ["PORT_IN", "IN"]);
+        assert!(aliases("I_", &pre, false).is_empty());
     }
 }
